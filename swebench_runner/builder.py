@@ -1,0 +1,185 @@
+"""Making sure an image exists: reuse it, pull it from a registry, or build it (once, under a lock).
+
+Two workers (or two swerun processes) that need the same layer wait on one file lock per tag; the
+second finds the image built and reuses it. Build output goes to a log file whose path is in the error
+when a build fails, so a failed build is an infrastructure error with its evidence attached.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import shutil
+import subprocess
+import tarfile
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from docker.errors import APIError, ImageNotFound
+from filelock import FileLock
+
+from .errors import ImageBuildError
+from .images import BaseRecipe, LayerRecipe
+from .repos import RepoStore
+from .resources import cache_dir
+from .sandbox.docker import client
+
+log = logging.getLogger(__name__)
+
+CA_ENV_VARS = ("PIP_CERT", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "CURL_CA_BUNDLE")
+
+
+def default_ca_bundle() -> str | None:
+    """The CA bundle builds should trust: the first of the usual variables that names a file."""
+    for var in CA_ENV_VARS:
+        path = os.environ.get(var)
+        if path and os.path.isfile(path):
+            return path
+    return None
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    tag: str
+    id: str
+    digests: tuple[str, ...]
+    source: str  # "cache" | "built" | "pulled" | "debootstrap"
+
+
+def _info(tag: str, source: str) -> ImageInfo:
+    img = client().images.get(tag)
+    return ImageInfo(tag, img.id, tuple(img.attrs.get("RepoDigests") or ()), source)
+
+
+def _lock(tag: str) -> FileLock:
+    locks = cache_dir() / "locks"
+    locks.mkdir(exist_ok=True)
+    return FileLock(str(locks / (tag.replace("/", "_").replace(":", "_") + ".lock")))
+
+
+class ImageBuilder:
+    def __init__(self, store: RepoStore, log_dir: Path, *, ca_bundle: str | None = None,
+                 registry: str | None = None) -> None:
+        self.store = store
+        self.log_dir = log_dir
+        self.ca_bundle = ca_bundle if ca_bundle is not None else default_ca_bundle()
+        self.registry = registry or os.environ.get("SWERUN_REGISTRY") or None
+
+    def _log_path(self, tag: str) -> Path:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        return self.log_dir / (tag.replace("/", "__").replace(":", "__") + ".log")
+
+    def _try_pull(self, tag: str) -> bool:
+        if not self.registry:
+            return False
+        remote = f"{self.registry}/{tag}"
+        try:
+            img = client().images.pull(remote)
+        except (APIError, ImageNotFound) as exc:
+            log.info("pull %s failed (%s); building instead", remote, exc)
+            return False
+        repo, _, version = tag.rpartition(":")
+        img.tag(repo, version)
+        return True
+
+    def ensure_base(self, recipe: BaseRecipe) -> ImageInfo:
+        with _lock(recipe.tag):
+            try:
+                return _info(recipe.tag, "cache")
+            except ImageNotFound:
+                pass
+            if self._try_pull(recipe.tag):
+                return _info(recipe.tag, "pulled")
+            build_base_debootstrap(recipe, self._log_path(recipe.tag))
+            return _info(recipe.tag, "debootstrap")
+
+    def ensure(self, recipe: LayerRecipe) -> ImageInfo:
+        with _lock(recipe.tag):
+            try:
+                return _info(recipe.tag, "cache")
+            except ImageNotFound:
+                pass
+            if self._try_pull(recipe.tag):
+                return _info(recipe.tag, "pulled")
+            self._build(recipe)
+            return _info(recipe.tag, "built")
+
+    def _context(self, recipe: LayerRecipe, into: Path) -> Path:
+        ctx = into / "context.tar"
+        with tarfile.open(ctx, "w") as tar:
+            files = dict(recipe.files)
+            files["build/ca.pem"] = Path(self.ca_bundle).read_text() if self.ca_bundle else ""
+            for name, text in files.items():
+                data = text.encode()
+                info = tarfile.TarInfo(name)
+                info.size, info.mode = len(data), 0o644
+                tar.addfile(info, io.BytesIO(data))
+            if recipe.testbed:
+                repo, commit = recipe.testbed
+                checkout = into / "testbed"
+                self.store.checkout(repo, commit, checkout)
+                tar.add(checkout, arcname="testbed")
+        return ctx
+
+    def _build(self, recipe: LayerRecipe) -> None:
+        log_path = self._log_path(recipe.tag)
+        log.info("building %s (log: %s)", recipe.tag, log_path)
+        work = Path(tempfile.mkdtemp(prefix="swerun-ctx-"))
+        try:
+            ctx = self._context(recipe, work)
+            with open(ctx, "rb") as fobj, open(log_path, "w", encoding="utf-8") as out:
+                stream = client().api.build(fileobj=fobj, custom_context=True, tag=recipe.tag, rm=True,
+                                            forcerm=True, decode=True, labels=recipe.labels, pull=False)
+                for chunk in stream:
+                    if "stream" in chunk:
+                        out.write(chunk["stream"])
+                    if "error" in chunk:
+                        out.write(chunk["error"] + "\n")
+                        out.flush()
+                        tail = "".join(log_path.read_text(errors="replace").splitlines(True)[-15:])
+                        raise ImageBuildError(f"building {recipe.tag} failed: {chunk['error'].strip()}\n{tail}",
+                                              str(log_path))
+        except APIError as exc:
+            raise ImageBuildError(f"building {recipe.tag} failed: {exc}", str(log_path)) from None
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def build_base_debootstrap(recipe: BaseRecipe, log_path: Path) -> None:
+    """Build a base image from Debian packages: debootstrap a root file system, then import it."""
+    if shutil.which("debootstrap") is None:
+        raise ImageBuildError(f"cannot build {recipe.tag}: debootstrap is not installed (apt-get install "
+                              "debootstrap), and no registry (--registry / SWERUN_REGISTRY) has the image")
+    root_parent = cache_dir() / "rootfs"
+    root_parent.mkdir(exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f"{recipe.suite}-", dir=root_parent))
+    rootfs, tarball = work / "root", work / "root.tar"
+    log.info("debootstrapping %s for %s (log: %s)", recipe.suite, recipe.tag, log_path)
+    try:
+        with open(log_path, "w", encoding="utf-8") as out:
+            argv = ["debootstrap", "--variant=minbase", f"--include={','.join(recipe.packages)}",
+                    recipe.suite, str(rootfs), recipe.mirror]
+            out.write("$ " + " ".join(argv) + "\n")
+            out.flush()
+            proc = subprocess.run(argv, stdout=out, stderr=subprocess.STDOUT, check=False)
+            if proc.returncode != 0:
+                raise ImageBuildError(f"debootstrap of {recipe.suite} failed (exit {proc.returncode})", str(log_path))
+            for junk in ("var/cache/apt/archives", "var/lib/apt/lists"):
+                for p in (rootfs / junk).glob("*"):
+                    if p.is_file():
+                        p.unlink()
+            subprocess.run(["tar", "-C", str(rootfs), "--numeric-owner", "-cf", str(tarball), "."],
+                           stdout=out, stderr=subprocess.STDOUT, check=True)
+        repo, _, version = recipe.tag.rpartition(":")
+        changes = ["ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                   "ENV LANG=C.UTF-8", 'CMD ["bash"]',
+                   f"LABEL swerun.layer=base swerun.suite={recipe.suite} swerun.python={recipe.python} "
+                   f"swerun.recipe={json.dumps(','.join(recipe.packages))}"]
+        client().api.import_image_from_file(str(tarball), repository=repo, tag=version, changes=changes)
+    except (APIError, subprocess.CalledProcessError) as exc:
+        raise ImageBuildError(f"importing {recipe.tag} failed: {exc}", str(log_path)) from None
+    finally:
+        shutil.rmtree(work, ignore_errors=True)

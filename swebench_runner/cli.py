@@ -1,0 +1,149 @@
+"""The ``swerun`` command line. Thin: parse options, call the library, print what happened."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import InputError, SwerunError
+
+log = logging.getLogger("swebench_runner")
+
+
+def _setup_logging(verbose: int) -> None:
+    level = logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger("swebench_runner")
+    root.handlers[:] = [handler]
+    root.setLevel(logging.DEBUG)
+    handler.setLevel(level)
+
+
+def _log_to_run(run_path: Path) -> None:
+    """Keep an INFO log of the whole run beside its results, whatever the terminal shows."""
+    run_path.mkdir(parents=True, exist_ok=True)
+    fh = logging.FileHandler(run_path / "swerun.log", encoding="utf-8")
+    fh.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s"))
+    fh.setLevel(logging.INFO)
+    logging.getLogger("swebench_runner").addHandler(fh)
+
+
+def _ids(values: tuple[str, ...]) -> list[str]:
+    return [i for v in values for i in v.replace(",", " ").split() if i]
+
+
+class _Group(click.Group):
+    """Turns swerun's own errors into one clear line and an exit status instead of a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except InputError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+        except SwerunError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=_Group)
+@click.version_option(__version__, prog_name="swerun")
+@click.option("-v", "--verbose", count=True, help="-v for progress logs, -vv for debug logs")
+def main(verbose: int) -> None:
+    """swerun: evaluate coding models on SWE-bench style tasks in pinned Docker images."""
+    _setup_logging(verbose)
+
+
+def dataset_options(fn):
+    fn = click.option("--instance-ids", "instance_ids", multiple=True,
+                      help="only these instances (repeat or comma-separate)")(fn)
+    fn = click.option("--dataset", help="local .json/.jsonl/.parquet of SWE-bench rows, or a Hugging Face id")(fn)
+    fn = click.option("--split", default=None, help="mini (bundled), lite, verified, full, multimodal, "
+                                                     "multilingual")(fn)
+    return fn
+
+
+def image_options(fn):
+    fn = click.option("--ca-bundle", type=click.Path(exists=True, dir_okay=False),
+                      help="CA bundle image builds trust (default: PIP_CERT, REQUESTS_CA_BUNDLE, SSL_CERT_FILE)")(fn)
+    fn = click.option("--registry", envvar="SWERUN_REGISTRY", help="registry to pull images from (host:port)")(fn)
+    fn = click.option("--repo-url", envvar="SWERUN_REPO_URL",
+                      help="repository URL template, e.g. file:///mirrors/{owner}+{name}/repo")(fn)
+    return fn
+
+
+@main.command("eval")
+@dataset_options
+@click.option("--predictions", "-p", required=True, help="predictions file (.jsonl/.json), 'gold' or 'empty'")
+@click.option("--run-id", default=None, help="names results/<run_id>/; rerunning it resumes")
+@click.option("--max-workers", default=1, show_default=True, type=click.IntRange(1, 256))
+@click.option("--timeout", default=1800, show_default=True, type=click.IntRange(1),
+              help="seconds the tests of one instance may run")
+@click.option("--results-dir", default="results", show_default=True, type=click.Path(file_okay=False))
+@click.option("--retries", default=1, show_default=True, type=click.IntRange(0, 10),
+              help="extra attempts after an infrastructure failure")
+@click.option("--official-grading", is_flag=True,
+              help="grade exactly as the official harness (no integrity checks on the log)")
+@image_options
+def eval_cmd(split, dataset, instance_ids, predictions, run_id, max_workers, timeout, results_dir, retries,
+             official_grading, repo_url, registry, ca_bundle) -> None:
+    """Evaluate predictions: every instance in a fresh container of its pinned image."""
+    from .dataset import load_dataset
+    from .predictions import load_predictions
+    from .report import summary_lines
+    from .runner import RunConfig, run_evaluation
+
+    full = load_dataset(split, dataset)
+    preds = load_predictions(predictions, full)
+    selected = full.select(_ids(instance_ids))
+    run_id = run_id or datetime.now().strftime("%Y%m%d-%H%M%S")
+    cfg = RunConfig(run_id=run_id, results_root=Path(results_dir), max_workers=max_workers, timeout=timeout,
+                    retries=retries, repo_url=repo_url, registry=registry, ca_bundle=ca_bundle,
+                    strict=not official_grading, progress=sys.stderr.isatty(),
+                    extra={"split": split, "dataset": dataset, "predictions": predictions})
+    _log_to_run(Path(results_dir) / run_id)
+    outcome = run_evaluation(selected, preds, cfg)
+    click.echo(f"Run {run_id}: {len(outcome.evaluated)} evaluated now, "
+               f"{len(outcome.report['submitted_ids']) - len(outcome.evaluated)} reused from earlier")
+    for line in summary_lines(outcome.report, outcome.results):
+        click.echo(line)
+    click.echo(f"Report: {outcome.report_path}")
+    if outcome.report["infra_failure_instances"]:
+        sys.exit(3)
+
+
+@main.group("datasets")
+def datasets_group() -> None:
+    """Known splits and the bundled data."""
+
+
+@datasets_group.command("ls")
+def datasets_ls() -> None:
+    """List split names and where their rows come from."""
+    from .dataset import split_registry
+
+    for name, entry in split_registry().items():
+        click.echo(f"{name:<14} {entry.get('path') and 'bundled: ' + entry['path'] or entry.get('hf')}")
+
+
+@datasets_group.command("build-mini")
+@click.option("--check", is_flag=True, help="only say whether instances.jsonl matches its sources")
+def datasets_build_mini(check: bool) -> None:
+    """Regenerate datasets/mini/instances.jsonl from the bundled task sources."""
+    from . import bundled
+
+    if check:
+        ok = bundled.is_current()
+        click.echo("instances.jsonl is current" if ok else "instances.jsonl is out of date: run build-mini")
+        sys.exit(0 if ok else 1)
+    click.echo(f"wrote {bundled.write_rows()}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Evaluation of a prediction: eval script, log parsing, integrity checks, grading."""

@@ -1,0 +1,104 @@
+"""Grading a parsed log against FAIL_TO_PASS / PASS_TO_PASS, with the official harness's rules.
+
+The rules mirror swebench 5.0.x (a parity test checks this on real logs): PASSED and XFAIL pass; a
+FAIL_TO_PASS test that is missing, failed, errored or skipped fails; a skipped PASS_TO_PASS test is
+kept; truncated parametrized ids match by prefix when every candidate agrees; resolved iff all pass.
+On top, ``integrity`` findings (forged or contradictory results) make a log unresolved.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..types import Instance, TestStatus
+from .integrity import find_violations
+from .log_parsers import LogParser
+from .testlog import TestLog
+
+PASSING = {TestStatus.PASSED, TestStatus.XFAIL}
+FAILING = {TestStatus.FAILED, TestStatus.ERROR}
+# Evidence a Python runner executed at all, for logs whose status map came out empty.
+SUITE_RAN = re.compile(r"^Ran [1-9]\d* tests? in |=+ .*\b[1-9]\d* (?:passed|failed)|[1-9]\d* passed and \d+ failed",
+                       re.M)
+
+F2P, P2P, F2F, P2F = "FAIL_TO_PASS", "PASS_TO_PASS", "FAIL_TO_FAIL", "PASS_TO_FAIL"
+
+
+@dataclass(frozen=True)
+class Grade:
+    status_map: dict[str, TestStatus]
+    log_valid: bool  # the official "patch_successfully_applied": a parsable log of a run that happened
+    resolved: bool
+    tests_status: dict[str, dict[str, list[str]]]
+    violations: tuple[str, ...] = field(default=())
+
+    def failing_tests(self) -> list[str]:
+        return self.tests_status[F2P]["failure"] + self.tests_status[P2P]["failure"]
+
+
+def _resolve(case: str, sm: dict[str, TestStatus]) -> str | None:
+    """The status-map key for ``case``; truncated ids (more ``[`` than ``]``) match by unanimous prefix."""
+    if case in sm:
+        return case
+    if case.count("[") > case.count("]"):
+        matches = [k for k in sm if k.startswith(case)]
+        if matches and len({sm[k] in PASSING for k in matches}) == 1:
+            return matches[0]
+    return None
+
+
+def passed(case: str, sm: dict[str, TestStatus]) -> bool:
+    key = _resolve(case, sm)
+    return key is not None and sm[key] in PASSING
+
+
+def maintained(case: str, sm: dict[str, TestStatus]) -> bool:
+    key = _resolve(case, sm)
+    return passed(case, sm) or (key is not None and sm[key] is TestStatus.SKIPPED)
+
+
+def failed(case: str, sm: dict[str, TestStatus]) -> bool:
+    key = _resolve(case, sm)
+    return key is None or sm[key] in FAILING | {TestStatus.SKIPPED}
+
+
+def tests_report(sm: dict[str, TestStatus], f2p: list[str], p2p: list[str]) -> dict[str, dict[str, list[str]]]:
+    report: dict[str, dict[str, list[str]]] = {}
+    for name, cases, ok in ((F2P, f2p, passed), (P2P, p2p, maintained)):
+        success = [c for c in cases if ok(c, sm)]
+        failure = [c for c in cases if not ok(c, sm) and failed(c, sm)]
+        report[name] = {"success": success, "failure": failure}
+    report[F2F] = {"success": [], "failure": []}
+    report[P2F] = {"success": [], "failure": []}
+    return report
+
+
+def _all_pass(part: dict[str, list[str]]) -> bool:
+    return not part["failure"]  # an empty list counts as all passing, as in the official grader
+
+
+def status_map_of(log: TestLog, parser: LogParser, official_fallback: bool) -> dict[str, TestStatus]:
+    sm = parser.parse(log.section or "")
+    if not sm and official_fallback:
+        sm = parser.parse(log.text)  # the official grader re-reads the whole log when the section is empty
+    return sm
+
+
+def grade(instance: Instance, parser: LogParser, log: TestLog, *, strict: bool = True) -> Grade:
+    """Grade one log. ``strict`` adds the integrity checks; without it the verdict is the official one."""
+    empty = tests_report({}, instance.FAIL_TO_PASS, instance.PASS_TO_PASS)
+    if log.bad_marker or log.section is None:
+        return Grade({}, False, False, empty)
+    sm = status_map_of(log, parser, official_fallback=not strict)
+    if not sm and not SUITE_RAN.search(log.text):
+        return Grade({}, False, False, empty)
+    if log.exit_code not in (None, 0) and sm and not any(s in FAILING for s in sm.values()):
+        return Grade({}, False, False, empty)  # exit status says something failed; the log says nothing did
+    violations: tuple[str, ...] = ()
+    if strict:
+        graded = set(instance.FAIL_TO_PASS) | set(instance.PASS_TO_PASS)
+        violations, sm = find_violations(log, parser, sm, graded)
+    report = tests_report(sm, instance.FAIL_TO_PASS, instance.PASS_TO_PASS)
+    resolved = _all_pass(report[F2P]) and _all_pass(report[P2P]) and not violations
+    return Grade(sm, True, resolved, report, violations)

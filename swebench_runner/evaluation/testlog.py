@@ -1,0 +1,53 @@
+"""Reading an evaluation log: which patch rung applied, the test section, the exit code.
+
+Our eval script wraps the test output in markers that carry a one-time nonce, so lines the code under
+test prints (a forged end marker, a forged exit code) are just text inside the section. Logs from the
+official harness have no nonce; they are read the way the official grader reads them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .eval_script import APPLIED, APPLY_FAILED, END, EXIT_CODE, START, TIMED_OUT
+
+# Markers the official harness writes when a phase fails before the tests ran.
+OFFICIAL_BAD_MARKERS = (APPLY_FAILED, ">>>>> Reset Failed", ">>>>> Tests Errored", TIMED_OUT)
+
+
+@dataclass(frozen=True)
+class TestLog:
+    text: str
+    section: str | None  # test output between the markers; None if the tests never ran
+    exit_code: int | None
+    timed_out: bool
+    applied_with: str | None  # the apply-ladder rung that took the model patch
+    bad_marker: str | None  # a failure marker printed before the tests
+    test_seconds: float | None = None  # the test command's own wall time, measured in the container
+
+
+def read(text: str, nonce: str | None = None) -> TestLog:
+    applied = re.search(rf"^{re.escape(APPLIED)} \((.+)\)$", text, re.M)
+    if nonce is not None:
+        tag = f" [{nonce}]"
+        start, end = f"{START}{tag}\n", f"\n{END}{tag}\n"
+        a = text.find(start)
+        b = text.find(end, a + len(start)) if a >= 0 else -1
+        section = text[a + len(start): b] if a >= 0 and b >= 0 else None
+        tail = text[b:] if b >= 0 else ""
+        code = re.search(rf"^{re.escape(EXIT_CODE)}: (-?\d+){re.escape(tag)}$", tail, re.M)
+        timed_out = f"{TIMED_OUT}{tag}" in tail
+        ns = re.search(rf"^>>>>> Test Nanoseconds: (\d+){re.escape(tag)}$", tail, re.M)
+        seconds = int(ns.group(1)) / 1e9 if ns else None
+        bad = next((m for m in (APPLY_FAILED, ">>>>> Reset Failed", ">>>>> Test Patch Apply Failed",
+                                ">>>>> Reinstall Failed") if re.search(rf"^{re.escape(m)}$", text[: max(a, 0)] if a >= 0 else text, re.M)), None)
+    else:
+        bad = next((m for m in OFFICIAL_BAD_MARKERS if m in text), None)
+        section = text.split(START, 1)[1].split(END, 1)[0] if START in text and END in text else None
+        code = re.search(rf"{re.escape(EXIT_CODE)}:\s*(-?\d+)", text)
+        timed_out = TIMED_OUT in text
+        seconds = None
+    return TestLog(text=text, section=section, exit_code=int(code.group(1)) if code else None,
+                   timed_out=timed_out, applied_with=applied.group(1) if applied else None, bad_marker=bad,
+                   test_seconds=seconds)

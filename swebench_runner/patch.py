@@ -1,0 +1,144 @@
+"""Model patches: parse, refuse what is unsafe, strip test infrastructure, classify.
+
+Checks run on the host before any container starts and apply to every rung of the apply ladder,
+because the ladder's last rung (``patch``) accepts paths that ``git apply`` would refuse. Patches that
+reach into ``.git/``, climb out of the repository or create symlinks are refused; changes to test
+infrastructure (conftest.py, pytest/tox config, site customisation, ``.pth`` files) are reverted so a
+patch cannot rewrite how its own tests are reported.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+from unidiff import PatchSet
+from unidiff.errors import UnidiffParseError
+
+from .errors import PatchError
+
+# Files whose mere presence or change alters how tests are collected or reported.
+TEST_INFRA_NAMES = {"conftest.py", "pytest.ini", "tox.ini", "sitecustomize.py", "usercustomize.py",
+                    "noxfile.py", ".pytest.ini"}
+TEST_INFRA_SUFFIXES = (".pth",)
+# Config files that are test infrastructure only where the changed lines touch test settings.
+TEST_CONFIG_FILES = {"setup.cfg", "pyproject.toml"}
+TEST_CONFIG_WORDS = re.compile(r"pytest|addopts|testpaths|python_files|python_classes|python_functions|"
+                               r"xfail|filterwarnings|usefixtures|norecursedirs|plugins|conftest|-p\s")
+_HEADER_PATH = re.compile(r"^(?:diff --git a/(\S+) b/(\S+)|(?:---|\+\+\+) (?:[ab]/)?(\S+)|"
+                          r"(?:rename|copy) (?:from|to) (\S+))")
+_SYMLINK_MODE = re.compile(r"^(?:new file mode|new mode|old mode|deleted file mode) 120000", re.M)
+
+
+@dataclass(frozen=True)
+class FilePatch:
+    path: str
+    text: str
+    added: bool
+    removed: bool
+    binary: bool
+
+
+@dataclass(frozen=True)
+class CheckedPatch:
+    """A patch that passed the safety checks, split per file."""
+
+    files: tuple[FilePatch, ...]
+    reverted: tuple[str, ...] = field(default=())
+
+    @property
+    def text(self) -> str:
+        return "".join(f.text for f in self.files)
+
+    @property
+    def paths(self) -> list[str]:
+        return [f.path for f in self.files]
+
+    def touches(self, globs: list[str]) -> list[str]:
+        return [p for p in self.paths
+                if any(fnmatch.fnmatch(p, g) or fnmatch.fnmatch(PurePosixPath(p).name, g) for g in globs)]
+
+
+def _unsafe_reason(path: str) -> str | None:
+    if path == "/dev/null":
+        return None
+    p = PurePosixPath(path)
+    if p.is_absolute():
+        return f"absolute path {path!r}"
+    if ".." in p.parts:
+        return f"path {path!r} leaves the repository"
+    if ".git" in p.parts:
+        return f"path {path!r} is inside .git/"
+    return None
+
+
+def _strip_prefix(path: str) -> str:
+    return path[2:] if path.startswith(("a/", "b/")) else path
+
+
+def _is_test_infra(fp: FilePatch) -> bool:
+    name = PurePosixPath(fp.path).name
+    if name in TEST_INFRA_NAMES or name.endswith(TEST_INFRA_SUFFIXES):
+        return True
+    if name in TEST_CONFIG_FILES:
+        changed = [ln[1:] for ln in fp.text.splitlines() if ln[:1] in "+-" and not ln.startswith(("+++", "---"))]
+        return any(TEST_CONFIG_WORDS.search(ln) for ln in changed)
+    return False
+
+
+def _git_chunks(text: str) -> list[str]:
+    """Raw per-file sections of a git diff; unidiff's own rendering drops binary hunks."""
+    starts = [m.start() for m in re.finditer(r"^diff --git ", text, re.M)]
+    return [text[a:b] for a, b in zip(starts, [*starts[1:], len(text)])]
+
+
+def parse_patch(text: str) -> tuple[FilePatch, ...]:
+    """Split a unified diff into per-file patches; raise ``PatchError`` if it is not one."""
+    if not text.endswith("\n"):
+        text += "\n"  # `git apply` rejects a patch whose last line lacks its newline
+    for line in text.splitlines():
+        m = _HEADER_PATH.match(line)
+        if m:
+            for raw in filter(None, m.groups()):
+                reason = _unsafe_reason(_strip_prefix(raw))
+                if reason:
+                    raise PatchError(f"unsafe patch: {reason}")
+    if _SYMLINK_MODE.search(text):
+        raise PatchError("unsafe patch: creates or changes a symbolic link")
+    try:
+        patchset = PatchSet(text)
+    except UnidiffParseError as exc:
+        raise PatchError(f"malformed patch: {exc}") from None
+    if not len(patchset):
+        raise PatchError("malformed patch: no file changes found")
+    chunks = _git_chunks(text)
+    if len(chunks) != len(patchset):
+        chunks = [str(pf) for pf in patchset]  # not git-format: unidiff's rendering is all there is
+    files = []
+    for pf, chunk in zip(patchset, chunks):
+        path = _strip_prefix(pf.target_file if pf.target_file != "/dev/null" else pf.source_file)
+        for candidate in (pf.source_file, pf.target_file, path):
+            reason = _unsafe_reason(_strip_prefix(candidate))
+            if reason:
+                raise PatchError(f"unsafe patch: {reason}")
+        files.append(FilePatch(path=path, text=chunk, added=pf.is_added_file, removed=pf.is_removed_file,
+                               binary=pf.is_binary_file))
+    return tuple(files)
+
+
+def check_model_patch(text: str) -> CheckedPatch:
+    """Validate a model patch and drop its changes to test infrastructure (reported as ``reverted``)."""
+    files = parse_patch(text)
+    kept = tuple(f for f in files if not _is_test_infra(f))
+    reverted = tuple(f.path for f in files if _is_test_infra(f))
+    if not kept:
+        raise PatchError(f"patch only changes test infrastructure ({', '.join(reverted)}), which is not evaluated")
+    return CheckedPatch(kept, reverted)
+
+
+def test_files(test_patch: str) -> tuple[list[str], list[str]]:
+    """(files the test patch changes that exist at base, files it creates)."""
+    files = parse_patch(test_patch)
+    return [f.path for f in files if not f.added], [f.path for f in files if f.added]

@@ -1,0 +1,1 @@
+"""Containers that run evaluation scripts and agent tools."""

@@ -1,0 +1,139 @@
+"""The Docker engine as swerun uses it: one client, an internal network, short-lived containers.
+
+Every container carries the ``swerun.run`` label so a run (or its next start after ``kill -9``) can
+remove what it left behind. Containers run with an init process as PID 1 and are removed with a kill,
+not a stop: waiting out a stop grace on a PID 1 that ignores SIGTERM is most of the official harness's
+per-instance overhead.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import tarfile
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import docker
+from docker.errors import APIError, DockerException, ImageNotFound, NotFound
+from requests.exceptions import ConnectionError as RequestsConnectionError
+from requests.exceptions import ReadTimeout
+
+from ..errors import DockerUnavailable, EvalTimeout, InfraError
+
+log = logging.getLogger(__name__)
+
+NETWORK = "swerun-internal"
+RUN_LABEL = "swerun.run"
+_client_lock = threading.Lock()
+_client: docker.DockerClient | None = None
+
+
+def client() -> docker.DockerClient:
+    """The process-wide Docker client; raises ``DockerUnavailable`` with a hint when no engine answers."""
+    global _client
+    with _client_lock:
+        if _client is None:
+            try:
+                c = docker.from_env(timeout=600)
+                c.ping()
+            except DockerException as exc:
+                raise DockerUnavailable(
+                    f"cannot reach the Docker engine ({exc}); start dockerd or set DOCKER_HOST") from None
+            _client = c
+        return _client
+
+
+def image_exists(tag: str) -> bool:
+    try:
+        client().images.get(tag)
+        return True
+    except ImageNotFound:
+        return False
+
+
+def ensure_network(name: str = NETWORK) -> str:
+    """An internal bridge network: containers reach each other and nothing else (no route out)."""
+    c = client()
+    if not c.networks.list(names=[name]):
+        try:
+            c.networks.create(name, driver="bridge", internal=True, labels={"swerun": "1"})
+        except APIError as exc:
+            if "already exists" not in str(exc):
+                raise InfraError(f"cannot create Docker network {name}: {exc}") from None
+    return name
+
+
+def tar_bytes(files: Mapping[str, bytes | str], mode: int = 0o644) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for name, data in files.items():
+            raw = data.encode() if isinstance(data, str) else data
+            info = tarfile.TarInfo(name.lstrip("/"))
+            info.size, info.mode, info.mtime = len(raw), mode, int(time.time())
+            tar.addfile(info, io.BytesIO(raw))
+    return buf.getvalue()
+
+
+@dataclass(frozen=True)
+class RunResult:
+    exit_code: int
+    output: str
+    seconds: float
+
+
+def remove_labelled(run_id: str | None = None) -> int:
+    """Kill and remove containers of one run (or of every swerun run); returns how many."""
+    label = f"{RUN_LABEL}={run_id}" if run_id else RUN_LABEL
+    n = 0
+    for cont in client().containers.list(all=True, filters={"label": label}):
+        try:
+            cont.remove(force=True)
+            n += 1
+        except NotFound:
+            pass
+    return n
+
+
+def run_script(image: str, script: str, *, files: Mapping[str, bytes | str], run_id: str, name: str,
+               timeout: float, network: str | None = NETWORK, env: Mapping[str, str] | None = None,
+               labels: Mapping[str, str] | None = None) -> RunResult:
+    """Run ``bash -c script`` once in a fresh container with ``files`` copied in; always remove it.
+
+    The script travels as an argument, not a file, so nothing the container runs can rewrite the rest
+    of it while bash is still reading. ``timeout`` is a safety net outside the container; the script
+    enforces the real test timeout inside.
+    """
+    c = client()
+    t0 = time.monotonic()
+    container = None
+    try:
+        container = c.containers.create(
+            image, command=["bash", "-c", script], name=name, init=True, detach=True,
+            network=network, environment=dict(env or {}), working_dir="/testbed",
+            labels={RUN_LABEL: run_id, **(labels or {})},
+        )
+        if files:
+            container.put_archive("/", tar_bytes(files))
+        container.start()
+        try:
+            status: dict[str, Any] = container.wait(timeout=timeout)
+        except (ReadTimeout, RequestsConnectionError):
+            output = container.logs(stdout=True, stderr=True).decode("utf-8", "replace")
+            raise EvalTimeout(f"container {name} ran past {timeout:.0f}s; killed. Last output:\n"
+                              + output[-2000:]) from None
+        output = container.logs(stdout=True, stderr=True).decode("utf-8", "replace")
+        return RunResult(int(status.get("StatusCode", -1)), output, time.monotonic() - t0)
+    except ImageNotFound as exc:
+        raise InfraError(f"image {image} is missing: {exc}") from None
+    except (APIError, RequestsConnectionError) as exc:
+        raise InfraError(f"Docker failed running {name}: {exc}") from None
+    finally:
+        if container is not None:
+            try:
+                container.remove(force=True)
+            except (NotFound, APIError):
+                pass
