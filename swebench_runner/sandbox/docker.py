@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import logging
+import posixpath
 import tarfile
 import threading
 import time
@@ -23,6 +24,7 @@ from requests.exceptions import ConnectionError as RequestsConnectionError
 from requests.exceptions import ReadTimeout
 
 from ..errors import DockerUnavailable, EvalTimeout, InfraError
+from .base import ExecResult
 
 log = logging.getLogger(__name__)
 
@@ -135,5 +137,89 @@ def run_script(image: str, script: str, *, files: Mapping[str, bytes | str], run
         if container is not None:
             try:
                 container.remove(force=True)
+            except (NotFound, APIError):
+                pass
+
+
+class DockerSandbox:
+    """A long-lived container (agent sessions, debugging) speaking the ``Sandbox`` contract.
+
+    Commands run through ``docker exec``; the time limit is applied inside the container with
+    ``timeout -k`` so a runaway process is killed where it runs and partial output is kept.
+    """
+
+    KILL_GRACE = 5
+
+    def __init__(self, image: str, *, run_id: str, name: str, network: str | None = NETWORK,
+                 workdir: str = "/testbed", env: Mapping[str, str] | None = None,
+                 labels: Mapping[str, str] | None = None) -> None:
+        self.workdir = workdir
+        self._closed = False
+        try:
+            self.container = client().containers.run(
+                image, command=["sleep", "infinity"], name=name, init=True, detach=True, network=network,
+                working_dir=workdir, environment=dict(env or {}), labels={RUN_LABEL: run_id, **(labels or {})})
+        except ImageNotFound as exc:
+            raise InfraError(f"image {image} is missing: {exc}") from None
+        except APIError as exc:
+            raise InfraError(f"cannot start a container from {image}: {exc}") from None
+
+    def __enter__(self) -> DockerSandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def exec(self, argv: list[str], *, timeout: float = 60, cwd: str | None = None,
+             env: Mapping[str, str] | None = None) -> ExecResult:
+        t0 = time.monotonic()
+        wrapped = ["timeout", "-k", str(self.KILL_GRACE), str(max(1, int(timeout))), *argv]
+        try:
+            api = client().api
+            ex = api.exec_create(self.container.id, wrapped, workdir=cwd or self.workdir,
+                                 environment=dict(env or {}), stdout=True, stderr=True)
+            out, err = api.exec_start(ex["Id"], demux=True)
+            code = api.exec_inspect(ex["Id"]).get("ExitCode")
+        except (APIError, NotFound, RequestsConnectionError) as exc:
+            raise InfraError(f"docker exec failed in {self.container.name}: {exc}") from None
+        code = -1 if code is None else int(code)
+        return ExecResult(returncode=code, stdout=(out or b"").decode("utf-8", "replace"),
+                          stderr=(err or b"").decode("utf-8", "replace"), timed_out=code in (124, 137),
+                          seconds=time.monotonic() - t0)
+
+    def read_file(self, path: str) -> bytes:
+        try:
+            stream, _ = self.container.get_archive(path)
+        except NotFound:
+            raise FileNotFoundError(path) from None
+        buf = io.BytesIO(b"".join(stream))
+        with tarfile.open(fileobj=buf) as tar:
+            member = tar.next()
+            if member is None or not member.isfile():
+                raise IsADirectoryError(path)
+            fobj = tar.extractfile(member)
+            return fobj.read() if fobj else b""
+
+    def write_file(self, path: str, data: bytes | str, mode: int = 0o644) -> None:
+        parent = posixpath.dirname(path) or "/"
+        res = self.exec(["mkdir", "-p", parent], timeout=30)
+        if not res.ok:
+            raise InfraError(f"cannot create {parent} in {self.container.name}: {res.stderr.strip()}")
+        raw = data.encode() if isinstance(data, str) else data
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode="w") as tar:
+            info = tarfile.TarInfo(posixpath.basename(path))
+            info.size, info.mode, info.mtime = len(raw), mode, int(time.time())
+            tar.addfile(info, io.BytesIO(raw))
+        try:
+            self.container.put_archive(parent, buf.getvalue())
+        except APIError as exc:
+            raise InfraError(f"cannot write {path} in {self.container.name}: {exc}") from None
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            try:
+                self.container.remove(force=True)
             except (NotFound, APIError):
                 pass
