@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 from datetime import datetime
@@ -38,8 +39,40 @@ def _ids(values: tuple[str, ...]) -> list[str]:
     return [i for v in values for i in v.replace(",", " ").split() if i]
 
 
+# Subcommands that live beside the feature they drive; imported only when invoked, so `swerun --help`
+# and `swerun eval` stay fast. name -> "module:attribute" of a click command.
+LAZY_COMMANDS = {
+    "infer": "swebench_runner.agent.cli:infer_cmd",
+    "validate": "swebench_runner.validate:validate_cmd",
+    "report": "swebench_runner.reporting.cli:report_cmd",
+    "compare": "swebench_runner.reporting.cli:compare_cmd",
+    "submit": "swebench_runner.reporting.cli:submit_cmd",
+    "debug": "swebench_runner.reporting.cli:debug_cmd",
+    "images": "swebench_runner.reporting.cli:images_group",
+}
+
+
 class _Group(click.Group):
     """Turns swerun's own errors into one clear line and an exit status instead of a traceback."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *(n for n in LAZY_COMMANDS if self._lazy(n))})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        return super().get_command(ctx, name) or self._lazy(name)
+
+    @staticmethod
+    def _lazy(name: str) -> click.Command | None:
+        target = LAZY_COMMANDS.get(name)
+        if target is None:
+            return None
+        module, _, attr = target.partition(":")
+        try:
+            return getattr(importlib.import_module(module), attr)
+        except ModuleNotFoundError as exc:
+            if exc.name and module.startswith(exc.name):
+                return None  # the module behind this command does not exist (yet): hide the command
+            raise
 
     def invoke(self, ctx: click.Context):
         try:
