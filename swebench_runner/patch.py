@@ -138,7 +138,7 @@ def check_model_patch(text: str) -> CheckedPatch:
     return CheckedPatch(kept, reverted)
 
 
-def test_files(test_patch: str) -> tuple[list[str], list[str]]:
+def split_test_files(test_patch: str) -> tuple[list[str], list[str]]:
     """(files the test patch changes that exist at base, files it creates)."""
     files = parse_patch(test_patch)
     return [f.path for f in files if not f.added], [f.path for f in files if f.added]

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .dataset import Dataset
-from .evaluation.grading import Grade, tests_report
+from .evaluation.grading import Grade, build_tests_status
 from .types import Instance, InstanceResult, Outcome, Prediction
 
 SCHEMA_VERSION = 2
@@ -25,7 +25,7 @@ def instance_report(instance: Instance, prediction: Prediction, grade: Grade | N
         body["infra_failure"] = True
     if not prediction.is_empty:
         body["tests_status"] = (grade.tests_status if grade else
-                                tests_report({}, instance.FAIL_TO_PASS, instance.PASS_TO_PASS))
+                                build_tests_status({}, instance.FAIL_TO_PASS, instance.PASS_TO_PASS))
     return {instance.instance_id: body}
 
 

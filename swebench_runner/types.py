@@ -18,6 +18,8 @@ SHA_RE = re.compile(r"^[0-9a-f]{40}$")
 class TestStatus(str, enum.Enum):
     """Per-test status as the official log parsers report it."""
 
+    __test__ = False  # not a pytest test class, despite the name
+
     PASSED = "PASSED"
     FAILED = "FAILED"
     SKIPPED = "SKIPPED"

@@ -11,7 +11,7 @@ import shlex
 from dataclasses import dataclass
 from functools import cache
 
-from ..patch import CheckedPatch, test_files
+from ..patch import CheckedPatch, split_test_files
 from ..resources import harness_dir
 from ..spec import VersionSpec
 from ..types import Instance
@@ -47,7 +47,7 @@ def _words(items: list[str]) -> str:
 
 
 def render(instance: Instance, spec: VersionSpec, patch: CheckedPatch | None, timeout: int) -> EvalPlan:
-    existing, created = test_files(instance.test_patch)
+    existing, created = split_test_files(instance.test_patch)
     reinstall = bool(patch and patch.touches(spec.reinstall_globs))
     paths = patch.paths if patch else []
     debris = [p + ext for p in paths for ext in (".rej", ".orig")]

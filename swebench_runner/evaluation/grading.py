@@ -63,7 +63,7 @@ def failed(case: str, sm: dict[str, TestStatus]) -> bool:
     return key is None or sm[key] in FAILING | {TestStatus.SKIPPED}
 
 
-def tests_report(sm: dict[str, TestStatus], f2p: list[str], p2p: list[str]) -> dict[str, dict[str, list[str]]]:
+def build_tests_status(sm: dict[str, TestStatus], f2p: list[str], p2p: list[str]) -> dict[str, dict[str, list[str]]]:
     report: dict[str, dict[str, list[str]]] = {}
     for name, cases, ok in ((F2P, f2p, passed), (P2P, p2p, maintained)):
         success = [c for c in cases if ok(c, sm)]
@@ -87,7 +87,7 @@ def status_map_of(log: TestLog, parser: LogParser, official_fallback: bool) -> d
 
 def grade(instance: Instance, parser: LogParser, log: TestLog, *, strict: bool = True) -> Grade:
     """Grade one log. ``strict`` adds the integrity checks; without it the verdict is the official one."""
-    empty = tests_report({}, instance.FAIL_TO_PASS, instance.PASS_TO_PASS)
+    empty = build_tests_status({}, instance.FAIL_TO_PASS, instance.PASS_TO_PASS)
     if log.bad_marker or log.section is None:
         return Grade({}, False, False, empty)
     sm = status_map_of(log, parser, official_fallback=not strict)
@@ -99,6 +99,6 @@ def grade(instance: Instance, parser: LogParser, log: TestLog, *, strict: bool =
     if strict:
         graded = set(instance.FAIL_TO_PASS) | set(instance.PASS_TO_PASS)
         violations, sm = find_violations(log, parser, sm, graded)
-    report = tests_report(sm, instance.FAIL_TO_PASS, instance.PASS_TO_PASS)
+    report = build_tests_status(sm, instance.FAIL_TO_PASS, instance.PASS_TO_PASS)
     resolved = _all_pass(report[F2P]) and _all_pass(report[P2P]) and not violations
     return Grade(sm, True, resolved, report, violations)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import logging
 import posixpath
+import re
 import tarfile
 import threading
 import time
@@ -69,6 +70,11 @@ def ensure_network(name: str = NETWORK) -> str:
     return name
 
 
+def container_name(text: str) -> str:
+    """Docker allows only [a-zA-Z0-9][a-zA-Z0-9_.-] in names; callers build names from ids and test names."""
+    return re.sub(r"[^a-zA-Z0-9_.-]+", "-", text).strip("-.")[:128] or "swerun"
+
+
 def tar_bytes(files: Mapping[str, bytes | str], mode: int = 0o644) -> bytes:
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as tar:
@@ -114,7 +120,7 @@ def run_script(image: str, script: str, *, files: Mapping[str, bytes | str], run
     container = None
     try:
         container = c.containers.create(
-            image, command=["bash", "-c", script], name=name, init=True, detach=True,
+            image, command=["bash", "-c", script], name=container_name(name), init=True, detach=True,
             network=network, environment=dict(env or {}), working_dir="/testbed",
             labels={RUN_LABEL: run_id, **(labels or {})},
         )
@@ -157,7 +163,7 @@ class DockerSandbox:
         self._closed = False
         try:
             self.container = client().containers.run(
-                image, command=["sleep", "infinity"], name=name, init=True, detach=True, network=network,
+                image, command=["sleep", "infinity"], name=container_name(name), init=True, detach=True, network=network,
                 working_dir=workdir, environment=dict(env or {}), labels={RUN_LABEL: run_id, **(labels or {})})
         except ImageNotFound as exc:
             raise InfraError(f"image {image} is missing: {exc}") from None

@@ -2,7 +2,14 @@
 
 A parser yields *events* (one per status line it recognises) so the integrity checks can see a test
 reported twice with different statuses; ``LogParser.parse`` folds them the way the official harness
-does (the last line for a test wins). Register a parser with ``@register("name")``.
+does (the last line for a test wins). Register a parser with ``@register("name")``, or give an existing
+event function one more name with ``alias``.
+
+Every parser is a pure function of the log text. The names and semantics match swebench 5.0.2's
+``harness/log_parsers/python.py`` (``parse_log_<name>``); ``tests/parity`` checks that on real logs.
+One deliberate difference: the official parsers store whatever word starts a status line
+(``ERROR:`` from ``ERROR: file or directory not found: x``), while ours only emit real statuses, so a
+status map never holds a value outside ``TestStatus``. Such words are never attached to a real test id.
 """
 
 from __future__ import annotations
@@ -24,6 +31,10 @@ class LogParser:
     # The runner's exit status reliably says whether anything failed (pytest, unittest do; tox wrappers
     # and some custom runners do not). Integrity checks compare the two only where this holds.
     exit_code_reliable: bool = True
+    # The runner whose output the parser reads ("pytest", "django", "sympy", ...): checks specific to
+    # one runner (pytest's final summary bar) should test this, not the parser's name, because the
+    # per-repository names (flask, requests, astropy, ...) are pytest parsers too.
+    family: str = ""
 
     def parse(self, log: str) -> dict[str, TestStatus]:
         return dict(self.events(log))
@@ -32,12 +43,19 @@ class LogParser:
 REGISTRY: dict[str, LogParser] = {}
 
 
-def register(name: str, *, exit_code_reliable: bool = True) -> Callable[[EventFn], EventFn]:
+def register(name: str, *, exit_code_reliable: bool = True,
+             family: str | None = None) -> Callable[[EventFn], EventFn]:
     def deco(fn: EventFn) -> EventFn:
-        REGISTRY[name] = LogParser(name, fn, exit_code_reliable)
+        REGISTRY[name] = LogParser(name, fn, exit_code_reliable, family or name)
         return fn
 
     return deco
+
+
+def alias(name: str, of: str) -> None:
+    """Register ``name`` as another name for parser ``of`` (the official registry does the same)."""
+    target = REGISTRY[of]
+    REGISTRY[name] = LogParser(name, target.events, target.exit_code_reliable, target.family)
 
 
 def get_parser(name: str) -> LogParser:
@@ -50,10 +68,11 @@ def get_parser(name: str) -> LogParser:
 
 
 def _load_all() -> None:
-    from . import doctest, pytest, unittest  # noqa: F401  (modules register themselves)
+    from . import django, doctest, pytest, repos, sympy, unittest  # noqa: F401  (modules register themselves)
 
 
 def lines(log: str) -> Iterator[str]:
+    """Lines split on ``\\n`` only, as the official parsers split them (``\\r`` stays in the line)."""
     return iter(log.split("\n"))
 
 

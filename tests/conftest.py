@@ -1,0 +1,41 @@
+"""Shared fixtures. Docker tests fail in CI when the engine is missing and skip only elsewhere."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from swebench_runner.errors import DockerUnavailable
+
+IN_CI = bool(os.environ.get("CI"))
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "swebench"
+
+
+@pytest.fixture(scope="session")
+def docker_engine():
+    """The Docker client, or a skip (outside CI) / failure (in CI) saying why there is none."""
+    from swebench_runner.sandbox import docker as sdocker
+
+    try:
+        return sdocker.client()
+    except DockerUnavailable as exc:
+        if IN_CI:
+            pytest.fail(f"Docker is required in CI: {exc}")
+        pytest.skip(f"no Docker engine here: {exc}")
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The real SWE-bench data beside the project (../shared/swebench)."""
+    if not SHARED.is_dir():
+        if IN_CI:
+            pytest.fail(f"{SHARED} is missing")
+        pytest.skip(f"{SHARED} is missing")
+    return SHARED
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]

@@ -1,0 +1,85 @@
+import subprocess
+
+import pytest
+
+from swebench_runner.errors import PatchError
+from swebench_runner.patch import check_model_patch, parse_patch, split_test_files
+
+
+def _git_diff(tmp_path, before: dict, after: dict, binary: bool = False) -> str:
+    repo = tmp_path / "r"
+    repo.mkdir()
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    for name, data in before.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_bytes(data)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "base", "--allow-empty"], check=True)
+    for name, data in after.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_bytes(data)
+    subprocess.run([*git, "add", "-A"], check=True)
+    return subprocess.run([*git, "diff", "--cached", *(["--binary"] if binary else [])], check=True,
+                          capture_output=True, text=True).stdout
+
+
+def test_binary_hunks_survive_and_paths_are_classified(tmp_path):
+    text = _git_diff(tmp_path, {"a.py": b"x = 1\n", "img.bin": b"\x00\x01"},
+                     {"a.py": b"x = 2\n", "img.bin": b"\x00\x02", "new.py": b"y = 1\n"}, binary=True)
+    checked = check_model_patch(text)
+    assert checked.text == text  # byte-for-byte, including the GIT binary patch section
+    assert {f.path: (f.added, f.binary) for f in checked.files} == {
+        "a.py": (False, False), "img.bin": (False, True), "new.py": (True, False)}
+
+
+def test_test_infrastructure_is_reverted_not_evaluated(tmp_path):
+    text = _git_diff(tmp_path, {"pkg/mod.py": b"a\n", "setup.cfg": b"[metadata]\nname = x\n"},
+                     {"pkg/mod.py": b"b\n", "conftest.py": b"import os\n", "tests/conftest.py": b"x = 1\n",
+                      "site.pth": b"import evil\n",
+                      "setup.cfg": b"[metadata]\nname = x\n[tool:pytest]\naddopts = -p evil\n"})
+    checked = check_model_patch(text)
+    assert checked.paths == ["pkg/mod.py"]
+    assert sorted(checked.reverted) == ["conftest.py", "setup.cfg", "site.pth", "tests/conftest.py"]
+
+
+def test_setup_cfg_dependency_change_is_kept(tmp_path):
+    text = _git_diff(tmp_path, {"setup.cfg": b"[options]\ninstall_requires =\n    a\n"},
+                     {"setup.cfg": b"[options]\ninstall_requires =\n    a\n    appdirs\n"})
+    assert check_model_patch(text).paths == ["setup.cfg"]
+
+
+@pytest.mark.parametrize("path,words", [
+    (".git/hooks/post-checkout", "inside .git"),
+    (".git/index.lock", "inside .git"),
+    ("../outside.py", "leaves the repository"),
+    ("pkg/../../x.py", "leaves the repository"),
+])
+def test_unsafe_paths_are_refused(path, words):
+    text = f"diff --git a/{path} b/{path}\nnew file mode 100644\n--- /dev/null\n+++ b/{path}\n@@ -0,0 +1 @@\n+x\n"
+    with pytest.raises(PatchError, match=words):
+        check_model_patch(text)
+
+
+def test_absolute_path_and_symlink_are_refused():
+    abs_patch = "--- /etc/passwd\n+++ /etc/passwd\n@@ -1 +1 @@\n-a\n+b\n"
+    with pytest.raises(PatchError, match="absolute path"):
+        check_model_patch(abs_patch)
+    link = ("diff --git a/l b/l\nnew file mode 120000\n--- /dev/null\n+++ b/l\n@@ -0,0 +1 @@\n+/etc\n"
+            "\\ No newline at end of file\n")
+    with pytest.raises(PatchError, match="symbolic link"):
+        check_model_patch(link)
+
+
+def test_malformed_and_infra_only_patches():
+    with pytest.raises(PatchError, match="malformed"):
+        check_model_patch("this is not a diff\n")
+    only = "diff --git a/conftest.py b/conftest.py\nnew file mode 100644\n--- /dev/null\n+++ b/conftest.py\n@@ -0,0 +1 @@\n+x\n"
+    with pytest.raises(PatchError, match="only changes test infrastructure"):
+        check_model_patch(only)
+
+
+def test_test_files_split_existing_and_created(tmp_path):
+    text = _git_diff(tmp_path, {"tests/test_a.py": b"a\n"}, {"tests/test_a.py": b"b\n", "tests/test_new.py": b"c\n"})
+    assert split_test_files(text) == (["tests/test_a.py"], ["tests/test_new.py"])
+    assert [f.path for f in parse_patch(text)] == ["tests/test_a.py", "tests/test_new.py"]
