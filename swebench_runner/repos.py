@@ -57,9 +57,9 @@ def build_bundled_repo(src: Path, dest: Path) -> str:
     try:
         tree = work / "tree"
         shutil.copytree(src, tree, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".git"))
-        for p in tree.rglob("*"):  # modes are part of the tree hash: pin them
+        for p in tree.rglob("*"):  # modes are part of the tree hash, and wheels and zips lose them: pin
             if p.is_file():
-                p.chmod(0o755 if os.access(src / p.relative_to(tree), os.X_OK) else 0o644)
+                p.chmod(0o644)
         _git("init", "-q", "-b", "main", str(tree))
         _git("add", "-A", cwd=tree)
         _git("commit", "-q", "--no-gpg-sign", "-m", BUNDLED_MESSAGE.format(name=src.name), cwd=tree,
