@@ -7,9 +7,11 @@ event function one more name with ``alias``.
 
 Every parser is a pure function of the log text. The names and semantics match swebench 5.0.2's
 ``harness/log_parsers/python.py`` (``parse_log_<name>``); ``tests/parity`` checks that on real logs.
-One deliberate difference: the official parsers store whatever word starts a status line
-(``ERROR:`` from ``ERROR: file or directory not found: x``), while ours only emit real statuses, so a
-status map never holds a value outside ``TestStatus``. Such words are never attached to a real test id.
+The official functions also receive the instance's test spec, but none of the Python ones reads it,
+so nothing is lost by leaving it out. One deliberate difference: the official parsers store whatever
+word starts a status line (``ERROR:`` from pytest's ``ERROR: usage: ...``, printed by nested sessions
+in pytest's own suite), while ours emit only real statuses, so a status map never holds a value
+outside ``TestStatus``. On the real logs such entries never name a graded test.
 """
 
 from __future__ import annotations

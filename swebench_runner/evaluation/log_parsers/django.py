@@ -28,6 +28,7 @@ from . import Event, lines, register
 
 _VERSION_DOC = "--version is equivalent to version"
 _PASS_SUFFIXES = (" ... ok", " ... OK", " ...  OK")
+_PLAIN_STARTS = ("FAIL:", "ERROR:", "ok")  # the only rules that need no " ... " in the line
 _GLUED_MIGRATION = "Applying sites.0002_alter_domain_unique...test_no_migrations"
 _INTERRUPTED = (
     re.compile(r"^(.*?)\s\.\.\.\sTesting\ against\ Django\ installed\ in\ ((?s:.*?))\ silenced\)\.\nok$", re.M),
@@ -78,9 +79,13 @@ def django_events(log: str) -> Iterator[Event]:
     prev_test: str | None = None  # the last test whose result line had " ... ", for a late "ok"
     for raw in lines(log):
         line = raw.strip()
+        if "..." not in line and not line.startswith(_PLAIN_STARTS) and _VERSION_DOC not in line:
+            continue  # most lines of a Django log: migrations, tracebacks, database set-up
         if " ... " in line:
             prev_test = line.split(" ... ")[0]
         yield from _line_events(line, prev_test)
-    for pattern in _INTERRUPTED:
-        for m in pattern.finditer(log):
-            yield m.group(1), TestStatus.PASSED
+    # Each interruption pattern ends in a line that is exactly "ok"; without one, none can match.
+    if "\nok\n" in log or log.endswith("\nok"):
+        for pattern in _INTERRUPTED:
+            for m in pattern.finditer(log):
+                yield m.group(1), TestStatus.PASSED
