@@ -28,8 +28,10 @@ fi
 if [ ! -x .venv/bin/swerun ] || [ pyproject.toml -nt .venv/.installed ]; then
   echo "setup: installing swerun into .venv"
   python3 -m venv .venv
-  .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-  .venv/bin/python -m pip install -q -e '.[test]'
+  # this machine's pip config names local indexes that may not exist: hide only those warnings
+  quiet() { "$@" 2>&1 | { grep -v 'is ignored: it is neither a file nor a directory' || true; }; }
+  quiet .venv/bin/python -m pip install -q --upgrade pip
+  quiet .venv/bin/python -m pip install -q -e '.[test]'
   touch .venv/.installed
 fi
 echo "setup: ready (docker $(docker version --format '{{.Server.Version}}'), $(.venv/bin/swerun --version))"

@@ -129,12 +129,14 @@ def parse_patch(text: str) -> tuple[FilePatch, ...]:
 
 
 def check_model_patch(text: str) -> CheckedPatch:
-    """Validate a model patch and drop its changes to test infrastructure (reported as ``reverted``)."""
+    """Validate a model patch and drop its changes to test infrastructure (reported as ``reverted``).
+
+    A patch that only touched test infrastructure comes back with no files: it is evaluated as a patch
+    that changes nothing, which is what it amounts to once reverted.
+    """
     files = parse_patch(text)
     kept = tuple(f for f in files if not _is_test_infra(f))
     reverted = tuple(f.path for f in files if _is_test_infra(f))
-    if not kept:
-        raise PatchError(f"patch only changes test infrastructure ({', '.join(reverted)}), which is not evaluated")
     return CheckedPatch(kept, reverted)
 
 

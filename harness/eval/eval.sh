@@ -2,7 +2,7 @@
 # swerun evaluation of @INSTANCE_ID@ (rendered by swebench_runner/evaluation/eval_script.py).
 # Runs inside a fresh container of the instance image, with /swerun holding model.patch, test.patch and
 # a one-time nonce. Every phase prints a ">>>>> " line; the exit status names the phase that failed
-# (3 model patch, 4 reset of test files, 5 test patch, 6 reinstall). The nonce is read and deleted
+# (3 model patch, 4 reset of test files, 5 test patch). The nonce is read and deleted
 # before any patched code runs, so the code under test cannot forge the markers around its output.
 set -uo pipefail
 exec 2>&1
@@ -51,6 +51,7 @@ t0=$(date +%s%N)
 timeout -k 10 @TIMEOUT@ @TEST_COMMAND@
 rc=$?
 t1=$(date +%s%N)
+echo  # the test output may not end its last line; the end marker must start one
 echo ">>>>> End Test Output [$nonce]"
 echo ">>>>> Test Exit Code: $rc [$nonce]"
 echo ">>>>> Test Nanoseconds: $((t1 - t0)) [$nonce]"

@@ -22,8 +22,11 @@ EXIT_CODE = ">>>>> Test Exit Code"
 TIMED_OUT = ">>>>> Tests Timed Out"
 APPLY_FAILED = ">>>>> Patch Apply Failed"
 APPLIED = ">>>>> Applied Patch"
+RESET_FAILED = ">>>>> Reset Failed"
+TEST_PATCH_FAILED = ">>>>> Test Patch Apply Failed"
+TEST_NANOSECONDS = ">>>>> Test Nanoseconds"
 # Exit statuses of the script: which phase stopped it.
-EXIT_PATCH, EXIT_RESET, EXIT_TEST_PATCH, EXIT_INSTALL = 3, 4, 5, 6
+EXIT_PATCH, EXIT_RESET, EXIT_TEST_PATCH = 3, 4, 5
 
 _PLACEHOLDER = re.compile(r"@([A-Z_]+)@")
 
@@ -55,11 +58,12 @@ def render(instance: Instance, spec: VersionSpec, patch: CheckedPatch | None, ti
     reset = []
     if existing:
         reset.append(f"git checkout -q {shlex.quote(instance.base_commit)} -- {_words(existing)} || "
-                     f"{{ echo '>>>>> Reset Failed'; exit {EXIT_RESET}; }}")
+                     f"{{ echo {shlex.quote(RESET_FAILED)}; exit {EXIT_RESET}; }}")
     if created:
         reset.append(f"rm -rf -- {_words(created)}")
+    # A failed reinstall is the patch's doing (a broken setup.py); the tests still run and say so.
     install = (["echo '>>>>> Reinstalling (the patch touches build files)'"]
-               + [f"{{ {line}\n}} || {{ echo '>>>>> Reinstall Failed'; exit {EXIT_INSTALL}; }}" for line in spec.install]
+               + [f"{{ {line}\n}} || echo '>>>>> Reinstall failed; running the tests anyway'" for line in spec.install]
                if reinstall else [])
     test_command = spec.test_command(existing + created)
     values = {

@@ -10,10 +10,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .eval_script import APPLIED, APPLY_FAILED, END, EXIT_CODE, START, TIMED_OUT
+from .eval_script import (APPLIED, APPLY_FAILED, END, EXIT_CODE, RESET_FAILED, START, TEST_NANOSECONDS,
+                          TEST_PATCH_FAILED, TIMED_OUT)
 
 # Markers the official harness writes when a phase fails before the tests ran.
-OFFICIAL_BAD_MARKERS = (APPLY_FAILED, ">>>>> Reset Failed", ">>>>> Tests Errored", TIMED_OUT)
+OFFICIAL_BAD_MARKERS = (APPLY_FAILED, RESET_FAILED, ">>>>> Tests Errored", TIMED_OUT)
+# Ours: a phase before the tests stopped the script.
+PRE_TEST_FAILURES = (APPLY_FAILED, RESET_FAILED, TEST_PATCH_FAILED)
 
 
 @dataclass(frozen=True)
@@ -27,27 +30,28 @@ class TestLog:
     test_seconds: float | None = None  # the test command's own wall time, measured in the container
 
 
+def _marker_line(marker: str, text: str) -> bool:
+    return re.search(rf"^{re.escape(marker)}$", text, re.M) is not None
+
+
 def read(text: str, nonce: str | None = None) -> TestLog:
     applied = re.search(rf"^{re.escape(APPLIED)} \((.+)\)$", text, re.M)
-    if nonce is not None:
-        tag = f" [{nonce}]"
-        start, end = f"{START}{tag}\n", f"\n{END}{tag}\n"
-        a = text.find(start)
-        b = text.find(end, a + len(start)) if a >= 0 else -1
-        section = text[a + len(start): b] if a >= 0 and b >= 0 else None
-        tail = text[b:] if b >= 0 else ""
-        code = re.search(rf"^{re.escape(EXIT_CODE)}: (-?\d+){re.escape(tag)}$", tail, re.M)
-        timed_out = f"{TIMED_OUT}{tag}" in tail
-        ns = re.search(rf"^>>>>> Test Nanoseconds: (\d+){re.escape(tag)}$", tail, re.M)
-        seconds = int(ns.group(1)) / 1e9 if ns else None
-        bad = next((m for m in (APPLY_FAILED, ">>>>> Reset Failed", ">>>>> Test Patch Apply Failed",
-                                ">>>>> Reinstall Failed") if re.search(rf"^{re.escape(m)}$", text[: max(a, 0)] if a >= 0 else text, re.M)), None)
-    else:
+    if nonce is None:  # a log of the official harness
         bad = next((m for m in OFFICIAL_BAD_MARKERS if m in text), None)
         section = text.split(START, 1)[1].split(END, 1)[0] if START in text and END in text else None
         code = re.search(rf"{re.escape(EXIT_CODE)}:\s*(-?\d+)", text)
-        timed_out = TIMED_OUT in text
-        seconds = None
+        return TestLog(text=text, section=section, exit_code=int(code.group(1)) if code else None,
+                       timed_out=TIMED_OUT in text, applied_with=applied.group(1) if applied else None,
+                       bad_marker=bad)
+    tag = f" [{nonce}]"
+    start, end = f"{START}{tag}\n", f"{END}{tag}\n"
+    a = text.find(start)
+    b = text.find(end, a + len(start)) if a >= 0 else -1
+    section = text[a + len(start): b] if a >= 0 and b >= 0 else None
+    before, after = (text[:a], text[b:]) if section is not None else (text, "")
+    code = re.search(rf"^{re.escape(EXIT_CODE)}: (-?\d+){re.escape(tag)}$", after, re.M)
+    ns = re.search(rf"^{re.escape(TEST_NANOSECONDS)}: (\d+){re.escape(tag)}$", after, re.M)
     return TestLog(text=text, section=section, exit_code=int(code.group(1)) if code else None,
-                   timed_out=timed_out, applied_with=applied.group(1) if applied else None, bad_marker=bad,
-                   test_seconds=seconds)
+                   timed_out=f"{TIMED_OUT}{tag}" in after, applied_with=applied.group(1) if applied else None,
+                   bad_marker=next((m for m in PRE_TEST_FAILURES if _marker_line(m, before)), None),
+                   test_seconds=int(ns.group(1)) / 1e9 if ns else None)

@@ -75,8 +75,8 @@ def test_malformed_and_infra_only_patches():
     with pytest.raises(PatchError, match="malformed"):
         check_model_patch("this is not a diff\n")
     only = "diff --git a/conftest.py b/conftest.py\nnew file mode 100644\n--- /dev/null\n+++ b/conftest.py\n@@ -0,0 +1 @@\n+x\n"
-    with pytest.raises(PatchError, match="only changes test infrastructure"):
-        check_model_patch(only)
+    nothing = check_model_patch(only)
+    assert nothing.files == () and nothing.reverted == ("conftest.py",) and nothing.text == ""
 
 
 def test_test_files_split_existing_and_created(tmp_path):

@@ -1,0 +1,43 @@
+"""kill -9 in the middle of a run, then the same command again: nothing lost, nothing graded twice."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from swebench_runner.sandbox import docker as sdocker
+
+from ..helpers import swerun
+
+pytestmark = pytest.mark.docker
+
+
+def test_kill_9_mid_run_then_resume(docker_engine, mini, gold_run, tmp_path):  # gold_run: images are warm
+    results = tmp_path / "results"
+    argv = [sys.executable, "-m", "swebench_runner", "eval", "--split", "mini", "--predictions", "gold",
+            "--run-id", "k9", "--results-dir", str(results), "--max-workers", "2"]
+    proc = subprocess.Popen(argv, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    run = results / "k9"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and len(list(run.glob("*/result.json"))) < 3:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    results = {p.parent.name: json.loads(p.read_text()) for p in run.glob("*/result.json")}  # all parse
+    assert 3 <= len(results) < len(mini.instances), "the kill must land mid-run"
+    assert all(r["outcome"] == "resolved" for r in results.values()), results
+    finished = {iid: r["finished_at"] for iid, r in results.items()}
+
+    again = swerun("eval", "--split", "mini", "--predictions", "gold", "--run-id", "k9",
+                   "--results-dir", str(results), "--max-workers", "2")
+    assert again.returncode == 0, again.stderr
+    report = json.loads((run / "gold.k9.json").read_text())
+    assert report["resolved_ids"] == sorted(i.instance_id for i in mini.instances)
+    for iid, stamp in finished.items():  # finished before the kill: not evaluated again
+        assert json.loads((run / iid / "result.json").read_text())["finished_at"] == stamp
+    assert f"{len(mini.instances) - len(finished)} evaluated now" in again.stdout
+    assert not docker_engine.containers.list(all=True, filters={"label": f"{sdocker.RUN_LABEL}=k9"})
