@@ -85,12 +85,45 @@ class _Group(click.Group):
             sys.exit(1)
 
 
-@click.group(cls=_Group)
+@click.group(cls=_Group, invoke_without_command=True)
 @click.version_option(__version__, prog_name="swerun")
 @click.option("-v", "--verbose", count=True, help="-v for progress logs, -vv for debug logs")
-def main(verbose: int) -> None:
-    """swerun: evaluate coding models on SWE-bench style tasks in pinned Docker images."""
+@click.option("--model", "-m", help="run inference then evaluation: a preset (qwen3-coder) or openai:<model>")
+@click.option("--base-url", help="OpenAI-compatible endpoint (default: the preset's, or OPENAI_BASE_URL)")
+@click.option("--api-key", help="API key (better: the preset's variable, OPENAI_API_KEY or a .env file)")
+@click.option("--agent", default="swerun", show_default=True, type=click.Choice(["swerun", "qwen-code"]),
+              help="who drives the fix: swerun's tool loop or the Qwen Code CLI")
+@click.option("--split", default=None, help="mini (bundled), lite, verified, full, ...")
+@click.option("--dataset", help="local .json/.jsonl/.parquet of SWE-bench rows, or a Hugging Face id")
+@click.option("--instance-ids", "instance_ids", multiple=True, help="only these instances")
+@click.option("--run-id", default=None, help="names results/<run_id>/; rerunning it resumes")
+@click.option("--max-workers", default=1, show_default=True, type=click.IntRange(1, 256))
+@click.option("--results-dir", default="results", show_default=True, type=click.Path(file_okay=False))
+@click.option("--step-limit", default=100, show_default=True, type=click.IntRange(0))
+@click.option("--cost-limit", default=3.0, show_default=True, type=click.FloatRange(0), help="USD per instance")
+@click.option("--time-limit", default=3600, show_default=True, type=click.FloatRange(0),
+              help="agent wall seconds per instance")
+@click.option("--timeout", default=1800, show_default=True, type=click.IntRange(1),
+              help="seconds the tests of one instance may run")
+@click.option("--env-file", type=click.Path(dir_okay=False), help=".env file (default: as Qwen Code finds it)")
+@click.option("--models-config", type=click.Path(dir_okay=False), envvar="SWERUN_MODELS_CONFIG",
+              help="YAML merged over harness/agent/models.yaml")
+@click.pass_context
+def main(ctx: click.Context, verbose: int, **bare) -> None:
+    """swerun: evaluate coding models on SWE-bench style tasks in pinned Docker images.
+
+    Bare `swerun --model M --split S` runs inference and then evaluation of the same run (resumable);
+    `swerun infer` and `swerun eval` are its two halves.
+    """
     _setup_logging(verbose)
+    if ctx.invoked_subcommand is not None:
+        return
+    if not bare["model"]:
+        click.echo(ctx.get_help())
+        return
+    from .agent.cli import bare_run
+
+    bare_run(**bare, token_limit=0, command_timeout=120, repo_url=None, registry=None, ca_bundle=None)
 
 
 def dataset_options(fn):

@@ -6,8 +6,7 @@ own retries so that a 429, a 5xx or a timeout is retried with backoff and, after
 becomes one ``ModelAPIError`` the runner reports for that instance instead of crashing the run. Replies
 that carry tool calls as text (servers without a tool-call parser, Qwen3-Coder's XML) are parsed
 by the loop (``agent.parsers``); a tool result that answers such a call goes back as text, the way
-the model wrote it. ``ScriptedModel`` answers from a list,
-for tests that need no server at all.
+the model wrote it. ``ScriptedModel`` answers from a list, for tests that need no server at all.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from .errors import InfraError
 
@@ -96,6 +95,8 @@ class ModelReply(BaseModel):
 class ModelSettings(BaseModel):
     """Everything needed to call one model; the key is a ``SecretStr`` so it never prints or dumps."""
 
+    model_config = ConfigDict(extra="forbid")  # a typo in models.yaml is an error, not a silent default
+
     model: str = Field(description="model id sent to the API")
     label: str = Field(description="model_name_or_path written into predictions")
     base_url: str
@@ -144,7 +145,7 @@ def _retry_after(exc: Exception) -> float | None:
 
 
 class OpenAIClient:
-    """Chat completions over the ``openai`` SDK, with retries, usage, cost and text tool-call fallback."""
+    """Chat completions over the ``openai`` SDK (the SDK's own retries off: ours log and count), usage, cost."""
 
     def __init__(self, settings: ModelSettings, *, sleep: Callable[[float], None] = time.sleep) -> None:
         import openai  # imported here: the SDK is slow to import and `swerun eval` never needs it
@@ -155,7 +156,7 @@ class OpenAIClient:
         self._client = openai.OpenAI(base_url=settings.base_url, api_key=settings.api_key.get_secret_value(),
                                      max_retries=0, timeout=settings.timeout)
 
-    def complete(self, messages: Sequence[Message], tools: Sequence[dict[str, Any]]) -> ModelReply:
+    def _request(self, messages: Sequence[Message], tools: Sequence[dict[str, Any]]) -> dict[str, Any]:
         s = self.settings
         native = s.tool_mode is ToolMode.NATIVE
         text_ids = {c.id for m in messages if m.text_calls for c in m.tool_calls}
@@ -170,6 +171,11 @@ class OpenAIClient:
                 request[key] = getattr(s, key)
         if s.extra_body:
             request["extra_body"] = s.extra_body
+        return request
+
+    def complete(self, messages: Sequence[Message], tools: Sequence[dict[str, Any]]) -> ModelReply:
+        s = self.settings
+        request = self._request(messages, tools)
         t0 = time.monotonic()
         attempt = 0
         while True:
@@ -177,18 +183,19 @@ class OpenAIClient:
             try:
                 reply = self._stream(request) if s.stream else self._once(request)
                 break
-            except self._openai.APIError as exc:
-                status = getattr(exc, "status_code", None)
-                retryable = status is None or status in RETRYABLE_STATUS
+            except Exception as exc:  # the SDK raises many types; _classify decides what is retried
+                kind = self._classify(exc)
+                if kind is None:
+                    raise
+                status, what, retryable = kind
                 if not retryable or attempt > s.max_retries:
-                    what = f"HTTP {status}" if status else type(exc).__name__
-                    raise ModelAPIError(f"model API failed after {attempt} attempt(s): {what}: "
-                                        f"{str(exc)[:300]}", status=status, attempts=attempt) from None
+                    raise ModelAPIError(f"model API failed after {attempt} attempt(s): {what}",
+                                        status=status, attempts=attempt) from None
                 delay = _retry_after(exc)
                 if delay is None:
                     delay = min(s.retry_max_delay, s.retry_base_delay * 2 ** (attempt - 1)) * random.uniform(0.8, 1.2)
                 log.warning("model call failed (%s), attempt %d/%d; retrying in %.1fs",
-                            f"HTTP {status}" if status else type(exc).__name__, attempt, s.max_retries + 1, delay)
+                            what[:200], attempt, s.max_retries + 1, delay)
                 self._sleep(delay)
         if reply.usage.total == 0:
             prompt = sum(estimate_tokens(str(m.get("content") or "")) for m in request["messages"])
@@ -196,6 +203,19 @@ class OpenAIClient:
                                 + "".join(c.arguments for c in reply.message.tool_calls)), estimated=True)
         reply.cost, reply.attempts, reply.seconds = s.cost(reply.usage), attempt, time.monotonic() - t0
         return reply
+
+    def _classify(self, exc: Exception) -> tuple[int | None, str, bool] | None:
+        """(HTTP status, a short description, whether another attempt may help); None: not an API failure."""
+        oa = self._openai
+        if isinstance(exc, oa.APIStatusError):
+            return exc.status_code, f"HTTP {exc.status_code}: {str(exc)[:300]}", exc.status_code in RETRYABLE_STATUS
+        if isinstance(exc, (oa.APITimeoutError, oa.APIConnectionError)):
+            return None, f"{type(exc).__name__}: {exc}", True
+        if isinstance(exc, (oa.APIResponseValidationError, ValueError, ModelAPIError)):
+            return None, f"malformed response: {type(exc).__name__}: {str(exc)[:300]}", True
+        if isinstance(exc, oa.APIError):
+            return None, f"{type(exc).__name__}: {str(exc)[:300]}", True
+        return None
 
     def _once(self, request: dict[str, Any]) -> ModelReply:
         resp = self._client.chat.completions.create(**request)

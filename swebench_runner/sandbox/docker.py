@@ -158,13 +158,14 @@ class DockerSandbox:
 
     def __init__(self, image: str, *, run_id: str, name: str, network: str | None = NETWORK,
                  workdir: str = "/testbed", env: Mapping[str, str] | None = None,
-                 labels: Mapping[str, str] | None = None) -> None:
+                 labels: Mapping[str, str] | None = None, volumes: Mapping[str, dict] | None = None) -> None:
         self.workdir = workdir
         self._closed = False
         try:
             self.container = client().containers.run(
-                image, command=["sleep", "infinity"], name=container_name(name), init=True, detach=True, network=network,
-                working_dir=workdir, environment=dict(env or {}), labels={RUN_LABEL: run_id, **(labels or {})})
+                image, command=["sleep", "infinity"], name=container_name(name), init=True, detach=True,
+                network=network, working_dir=workdir, environment=dict(env or {}),
+                labels={RUN_LABEL: run_id, **(labels or {})}, volumes=dict(volumes or {}))
         except ImageNotFound as exc:
             raise InfraError(f"image {image} is missing: {exc}") from None
         except APIError as exc:
@@ -208,9 +209,6 @@ class DockerSandbox:
 
     def write_file(self, path: str, data: bytes | str, mode: int = 0o644) -> None:
         parent = posixpath.dirname(path) or "/"
-        res = self.exec(["mkdir", "-p", parent], timeout=30)
-        if not res.ok:
-            raise InfraError(f"cannot create {parent} in {self.container.name}: {res.stderr.strip()}")
         raw = data.encode() if isinstance(data, str) else data
         buf = io.BytesIO()
         with tarfile.open(fileobj=buf, mode="w") as tar:
@@ -218,7 +216,13 @@ class DockerSandbox:
             info.size, info.mode, info.mtime = len(raw), mode, int(time.time())
             tar.addfile(info, io.BytesIO(raw))
         try:
-            self.container.put_archive(parent, buf.getvalue())
+            try:
+                self.container.put_archive(parent, buf.getvalue())
+            except NotFound:  # the parent does not exist yet: make it (one more round trip, only then)
+                res = self.exec(["mkdir", "-p", parent], timeout=30)
+                if not res.ok:
+                    raise InfraError(f"cannot create {parent} in {self.container.name}: {res.stderr.strip()}")
+                self.container.put_archive(parent, buf.getvalue())
         except APIError as exc:
             raise InfraError(f"cannot write {path} in {self.container.name}: {exc}") from None
 

@@ -1,0 +1,83 @@
+"""What an agent is to the pipeline, and the built-in one.
+
+An agent brings three things: the image its container starts from (the instance image, or an agent
+layer on top of it for a CLI agent that needs its own runtime), how that container is opened, and
+``solve``, which works in it and fills the trajectory. Starting the container, taking the patch
+afterwards and writing results are the pipeline's job (``session.py``), the same for every agent, so a
+CLI agent cannot change how its work is extracted or recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Protocol
+
+from ..builder import ImageBuilder, ImageInfo
+from ..errors import InputError
+from ..model import ModelClient, ModelSettings
+from ..sandbox.base import Sandbox
+from ..sandbox.docker import DockerSandbox, ensure_network
+from ..types import Instance
+from .loop import AgentLimits, ToolLoop
+from .tools import ToolBox
+from .trajectory import Trajectory
+
+OnStep = Callable[[Trajectory], None]
+
+
+class Agent(Protocol):
+    name: str
+
+    @property
+    def label(self) -> str:
+        """``model_name_or_path`` of this agent's predictions."""
+
+    def image(self, builder: ImageBuilder, instance_image: ImageInfo, instance: Instance) -> str:
+        """Tag of the image the agent's container starts from (built here if needed)."""
+
+    def open(self, image: str, *, run_id: str, name: str, labels: Mapping[str, str]) -> DockerSandbox:
+        """Start the agent's container (on the internal network)."""
+
+    def solve(self, sandbox: Sandbox, instance: Instance, traj: Trajectory, on_step: OnStep) -> None:
+        """Work on ``instance`` inside ``sandbox``; set ``traj.exit_status``."""
+
+
+class BuiltinAgent:
+    """swerun's own tool-calling loop; the model runs on the host, only tools run in the container."""
+
+    name = "swerun"
+
+    def __init__(self, model: ModelClient, limits: AgentLimits) -> None:
+        self.model = model
+        self.limits = limits
+
+    @property
+    def label(self) -> str:
+        return self.model.settings.label
+
+    def image(self, builder: ImageBuilder, instance_image: ImageInfo, instance: Instance) -> str:
+        return instance_image.tag
+
+    def open(self, image: str, *, run_id: str, name: str, labels: Mapping[str, str]) -> DockerSandbox:
+        return DockerSandbox(image, run_id=run_id, name=name, network=ensure_network(), labels=labels)
+
+    def solve(self, sandbox: Sandbox, instance: Instance, traj: Trajectory, on_step: OnStep) -> None:
+        toolbox = ToolBox(sandbox, command_timeout=self.limits.command_timeout, output_limit=self.limits.output_limit)
+        ToolLoop(self.model, toolbox, self.limits).run(instance, traj, on_step)
+
+
+AGENTS = ("swerun", "qwen-code")
+
+
+def make_agent(name: str, settings: ModelSettings, limits: AgentLimits,
+               client_factory: Callable[[ModelSettings], ModelClient] | None = None) -> Agent:
+    """The agent called ``name``; the model client is only created for agents that call the model themselves."""
+    if name == "swerun":
+        from ..model import OpenAIClient
+
+        return BuiltinAgent((client_factory or OpenAIClient)(settings), limits)
+    if name == "qwen-code":
+        from .adapters.qwen_code import QwenCodeAgent
+
+        return QwenCodeAgent(settings, limits)
+    raise InputError(f"unknown agent {name!r}; known: {', '.join(AGENTS)}", source="--agent")
