@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shlex
 import subprocess
 import sys
 import tempfile
@@ -20,22 +19,12 @@ from pathlib import Path
 
 from swebench_runner.dataset import load_dataset
 from swebench_runner.images import env_recipe, instance_recipe
+from swebench_runner.official import official_style_script
 from swebench_runner.patch import split_test_files
 from swebench_runner.repos import RepoStore
 from swebench_runner.spec import spec_for
 
 OFFICIAL_PARSER = {"pytest": "parse_log_pytest", "unittest": "parse_log_django"}
-
-
-def official_eval_script(inst, spec) -> str:
-    existing, created = split_test_files(inst.test_patch)
-    files = existing + created
-    lines = ["#!/bin/bash", "set -uxo pipefail", "cd /testbed",
-             f"git checkout {inst.base_commit} {shlex.join(existing)}" if existing else ":",
-             f"git apply -v - <<'EOF_114329324912'\n{inst.test_patch}\nEOF_114329324912",
-             ": '>>>>> Start Test Output'", spec.test_command(files), ": '>>>>> End Test Output'",
-             f"git checkout {inst.base_commit} {shlex.join(existing)}" if existing else ":"]
-    return "\n".join(lines) + "\n"
 
 
 def timed(argv: list[str], cwd: Path) -> float:
@@ -61,7 +50,9 @@ def main() -> None:
         for inst in chosen:
             spec = spec_for(inst)
             tag = instance_recipe(inst, spec, env_recipe(inst, spec, store)).tag
-            rows.append({**inst.model_dump(), "image": tag, "eval_script": official_eval_script(inst, spec),
+            existing, created = split_test_files(inst.test_patch)
+            script = official_style_script(inst, spec.test_command(existing + created), activate=False)
+            rows.append({**inst.model_dump(), "image": tag, "eval_script": script,
                          "log_parser": OFFICIAL_PARSER[spec.log_parser], "eval_type": "pass_and_fail"})
         (tmp / "rows.json").write_text(json.dumps(rows))
         t_ours = timed([*ours, "--run-id", "timed"], tmp)

@@ -11,6 +11,7 @@ missing=()
 command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
 command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
 command -v git >/dev/null 2>&1 || missing+=(git)
+command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)  # tests push/pull official-layout images
 command -v npm >/dev/null 2>&1 || missing+=(npm)  # the Qwen Code agent layer packs Node and the CLI from npm
 python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
 if [ ${#missing[@]} -gt 0 ]; then

@@ -85,6 +85,19 @@ class ImageBuilder:
         img.tag(repo, version)
         return True
 
+    def ensure_official(self, name: str) -> ImageInfo:
+        """An image of the official harness (``sweb.eval.x86_64.*``): used as found, else pulled."""
+        with _lock(name):
+            try:
+                return _info(name, "cache")
+            except ImageNotFound:
+                pass
+            try:
+                client().images.pull(name)
+            except (APIError, ImageNotFound) as exc:
+                raise ImageBuildError(f"cannot pull {name}: {exc}") from None
+            return _info(name, "pulled")
+
     def ensure_base(self, recipe: BaseRecipe) -> ImageInfo:
         with _lock(recipe.tag):
             try:

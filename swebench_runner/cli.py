@@ -156,9 +156,13 @@ def image_options(fn):
               help="extra attempts after an infrastructure failure")
 @click.option("--official-grading", is_flag=True,
               help="grade exactly as the official harness (no integrity checks on the log)")
+@click.option("--image-source", type=click.Choice(["build", "swebench"]), default="build", show_default=True,
+              help="build our layers from specs, or use the official prebuilt sweb.eval.x86_64.* images")
+@click.option("--image-namespace", default=None,
+              help="registry namespace of the official images (default: the row's image, else 'swebench')")
 @image_options
 def eval_cmd(split, dataset, instance_ids, predictions, run_id, max_workers, timeout, results_dir, retries,
-             official_grading, repo_url, registry, ca_bundle) -> None:
+             official_grading, image_source, image_namespace, repo_url, registry, ca_bundle) -> None:
     """Evaluate predictions: every instance in a fresh container of its pinned image."""
     from .dataset import load_dataset
     from .predictions import load_predictions
@@ -171,7 +175,8 @@ def eval_cmd(split, dataset, instance_ids, predictions, run_id, max_workers, tim
     run_id = run_id or datetime.now().strftime("%Y%m%d-%H%M%S")
     cfg = RunConfig(run_id=run_id, results_root=Path(results_dir), max_workers=max_workers, timeout=timeout,
                     retries=retries, repo_url=repo_url, registry=registry, ca_bundle=ca_bundle,
-                    strict=not official_grading, progress=sys.stderr.isatty(),
+                    strict=not official_grading, image_source=image_source, image_namespace=image_namespace,
+                    progress=sys.stderr.isatty(),
                     extra={"split": split, "dataset": dataset, "predictions": predictions})
     _log_to_run(Path(results_dir) / run_id)
     outcome = run_evaluation(selected, preds, cfg)

@@ -45,6 +45,8 @@ class RunConfig:
     registry: str | None = None
     ca_bundle: str | None = None
     strict: bool = True
+    image_source: str = "build"  # or "swebench": the official prebuilt images
+    image_namespace: str | None = None
     progress: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -87,9 +89,10 @@ def _write_run_json(run: RunDir, dataset: Dataset, cfg: RunConfig, preds: Mappin
         "models": sorted({p.model_name_or_path for p in preds.values()}),
         "config": {"max_workers": cfg.max_workers, "timeout": cfg.timeout, "retries": cfg.retries,
                    "repo_url": cfg.repo_url, "registry": cfg.registry, "strict": cfg.strict,
-                   "ca_bundle": bool(cfg.ca_bundle), **cfg.extra},
+                   "ca_bundle": bool(cfg.ca_bundle), "image_source": cfg.image_source,
+                   "image_namespace": cfg.image_namespace, **cfg.extra},
         "versions": {"swerun": __version__, "python": platform.python_version(), "docker_server": server},
-        "images": {**prev.get("images", {}), **{iid: {"tag": r.image, "id": r.image_id}
+        "images": {**prev.get("images", {}), **{iid: {"tag": r.image, "id": r.image_id, "digests": r.image_digests}
                                                 for iid, r in (results or {}).items() if r.image}},
     }
     write_json(run.run_json, data)
@@ -132,7 +135,8 @@ def _evaluate_all(run: RunDir, dataset: Dataset, preds: Mapping[str, Prediction]
         if stale:
             log.warning("removed %d containers an interrupted earlier run of %s left behind", stale, run.run_id)
     builder = ImageBuilder(RepoStore(cfg.repo_url), run.build_logs, ca_bundle=cfg.ca_bundle, registry=cfg.registry)
-    settings = EvalSettings(run=run, builder=builder, timeout=cfg.timeout, strict=cfg.strict)
+    settings = EvalSettings(run=run, builder=builder, timeout=cfg.timeout, strict=cfg.strict,
+                            image_source=cfg.image_source, image_namespace=cfg.image_namespace)
     instances = dataset.by_id()
     done: dict[str, InstanceResult] = {}
     counts = {o: 0 for o in Outcome}

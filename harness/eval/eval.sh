@@ -2,13 +2,14 @@
 # swerun evaluation of @INSTANCE_ID@ (rendered by swebench_runner/evaluation/eval_script.py).
 # Runs inside a fresh container of the instance image, with /swerun holding model.patch, test.patch and
 # a one-time nonce. Every phase prints a ">>>>> " line; the exit status names the phase that failed
-# (3 model patch, 4 reset of test files, 5 test patch). The nonce is read and deleted
+# (3 model patch, 4 reset of test files, 5 test patch, 10 environment). The nonce is read and deleted
 # before any patched code runs, so the code under test cannot forge the markers around its output.
 set -uo pipefail
 exec 2>&1
 nonce=$(cat /swerun/nonce 2>/dev/null)
 rm -f /swerun/nonce
 cd /testbed || exit 10
+@ACTIVATE@
 git() { command git -c core.hooksPath=/dev/null -c safe.directory='*' -c advice.detachedHead=false "$@"; }
 @ENV_EXPORTS@
 
@@ -41,9 +42,7 @@ fi
 
 @REINSTALL@
 
-echo ">>>>> Resetting test files"
-@RESET_TESTS@
-git apply -v /swerun/test.patch || { echo ">>>>> Test Patch Apply Failed"; exit 5; }
+@TEST_SETUP@
 
 @EVAL_COMMANDS@
 echo ">>>>> Start Test Output [$nonce]"

@@ -32,6 +32,35 @@ _PLACEHOLDER = re.compile(r"@([A-Z_]+)@")
 
 
 @dataclass(frozen=True)
+class Layout:
+    """How an image is laid out: ours (venv on PATH) or the official harness's (conda env `testbed`)."""
+
+    activate: str = ""  # shell line that puts the environment on PATH
+    row_script: str | None = None  # the dataset row's own eval script, run in place of our test phase
+
+
+OURS = Layout()
+OFFICIAL = Layout(activate="source /opt/miniconda3/bin/activate && conda activate testbed || "
+                           "{ echo '>>>>> Environment activation failed'; exit 10; }")
+ROW_SCRIPT_PATH = "/swerun/row_eval.sh"
+
+
+def with_exit_code(row_script: str) -> str:
+    """Make a row's eval script print its test command's exit status after the end marker.
+
+    Official scripts end with a reset of the test files, so their own exit status is the reset's; the
+    test command is the line just before the end marker (swebench 5.x makes the same change).
+    """
+    out: list[str] = []
+    for line in row_script.splitlines():
+        if END in line and not any(EXIT_CODE in o for o in out):
+            out += ["swerun_rc=$?", line, f'echo "{EXIT_CODE}: $swerun_rc"']
+        else:
+            out.append(line)
+    return "\n".join(out) + "\n"
+
+
+@dataclass(frozen=True)
 class EvalPlan:
     """What the eval script will do, derived from the instance, spec and patch."""
 
@@ -49,7 +78,8 @@ def _words(items: list[str]) -> str:
     return " ".join(shlex.quote(i) for i in items)
 
 
-def render(instance: Instance, spec: VersionSpec, patch: CheckedPatch | None, timeout: int) -> EvalPlan:
+def render(instance: Instance, spec: VersionSpec, patch: CheckedPatch | None, timeout: int,
+           layout: Layout = OURS) -> EvalPlan:
     existing, created = split_test_files(instance.test_patch)
     reinstall = bool(patch and patch.touches(spec.reinstall_globs))
     paths = patch.paths if patch else []
@@ -66,14 +96,20 @@ def render(instance: Instance, spec: VersionSpec, patch: CheckedPatch | None, ti
                + [f"{{ {line}\n}} || echo '>>>>> Reinstall failed; running the tests anyway'" for line in spec.install]
                if reinstall else [])
     test_command = spec.test_command(existing + created)
+    test_setup = ["echo '>>>>> Resetting test files'", *reset,
+                  f"git apply -v /swerun/test.patch || {{ echo {shlex.quote(TEST_PATCH_FAILED)}; exit {EXIT_TEST_PATCH}; }}"]
+    eval_commands = list(spec.eval_commands)
+    if layout.row_script is not None:  # the row's script resets, applies the test patch and runs the tests
+        test_setup, eval_commands, test_command = [":"], [], f"bash {ROW_SCRIPT_PATH}"
     values = {
         "INSTANCE_ID": instance.instance_id,
         "ENV_EXPORTS": "\n".join(f"export {k}={shlex.quote(v)}" for k, v in sorted(spec.env.items())),
         "PATCH_ADDED": _words(added),
         "PATCH_DEBRIS": _words(debris),
         "REINSTALL": "\n".join(install),
-        "RESET_TESTS": "\n".join(reset) or ":",
-        "EVAL_COMMANDS": "\n".join(spec.eval_commands),
+        "ACTIVATE": layout.activate,
+        "TEST_SETUP": "\n".join(test_setup),
+        "EVAL_COMMANDS": "\n".join(eval_commands),
         "TIMEOUT": str(int(timeout)),
         "TEST_COMMAND": test_command,
     }

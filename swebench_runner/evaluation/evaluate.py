@@ -23,6 +23,7 @@ from ..report import instance_report
 from ..sandbox.docker import NETWORK, run_script
 from ..spec import VersionSpec, spec_for
 from ..types import Instance, InstanceResult, Outcome, Prediction
+from .. import official
 from . import eval_script, testlog
 from .grading import grade
 from .log_parsers import get_parser
@@ -37,6 +38,8 @@ class EvalSettings:
     timeout: int = 1800  # seconds the test command may run, enforced inside the container
     network: str | None = NETWORK
     strict: bool = True  # integrity checks on top of the official grading rules
+    image_source: str = "build"  # "build": our layers from specs; "swebench": the official prebuilt images
+    image_namespace: str | None = None  # registry namespace of the official images (default: the row's or Hub)
 
 
 def spec_hash(spec: VersionSpec) -> str:
@@ -44,7 +47,10 @@ def spec_hash(spec: VersionSpec) -> str:
 
 
 def prepare_image(settings: EvalSettings, instance: Instance, spec: VersionSpec) -> ImageInfo:
-    """Base, env and instance layers, each reused when present and built once otherwise."""
+    """Base, env and instance layers, each reused when present and built once otherwise (or the
+    official prebuilt image, pulled when missing)."""
+    if settings.image_source == "swebench":
+        return settings.builder.ensure_official(official.image_name(instance, settings.image_namespace))
     settings.builder.ensure_base(base_for(spec, instance))
     env = env_recipe(instance, spec, settings.builder.store)
     settings.builder.ensure(env)
@@ -109,22 +115,25 @@ def evaluate(settings: EvalSettings, instance: Instance, pred: Prediction, attem
 def _run(settings: EvalSettings, instance: Instance, pred: Prediction, spec: VersionSpec, checked: CheckedPatch,
          image: ImageInfo, base: InstanceResult, ilog: logging.Logger, t0: float, t_image: float) -> InstanceResult:
     iid = instance.instance_id
-    plan = eval_script.render(instance, spec, checked, settings.timeout)
+    layout = official.layout(instance) if settings.image_source == "swebench" else eval_script.OURS
+    plan = eval_script.render(instance, spec, checked, settings.timeout, layout)
     atomic_write(settings.run.file(iid, "eval.sh"), plan.script)
+    files = {"swerun/model.patch": checked.text, "swerun/test.patch": instance.test_patch,
+             "swerun/eval.sh": plan.script}
+    if layout.row_script is not None:
+        files["swerun/row_eval.sh"] = eval_script.with_exit_code(layout.row_script)
     nonce = secrets.token_hex(12)
     ilog.info("running tests: %s%s", plan.test_command, " (after reinstall)" if plan.reinstall else "")
     run = run_script(
         image.tag, plan.script, run_id=settings.run.run_id, network=settings.network,
         name=f"swerun-{settings.run.run_id}-{iid}-{secrets.token_hex(3)}"[:120],
-        timeout=settings.timeout + 600, labels={"swerun.instance": iid},
-        files={"swerun/model.patch": checked.text, "swerun/test.patch": instance.test_patch,
-               "swerun/nonce": nonce, "swerun/eval.sh": plan.script},
+        timeout=settings.timeout + 600, labels={"swerun.instance": iid}, files={**files, "swerun/nonce": nonce},
     )
     atomic_write(settings.run.file(iid, "test_output.txt"), run.output)
-    tl = testlog.read(run.output, nonce)
+    tl = testlog.read(run.output, nonce, row_script=layout.row_script is not None)
     ilog.info("container exited %d after %.2fs; test command exit %s in %ss", run.exit_code, run.seconds,
               tl.exit_code, f"{tl.test_seconds:.2f}" if tl.test_seconds is not None else "?")
-    timing = {"image": image.tag, "image_id": image.id, "applied_with": tl.applied_with,
+    timing = {"image": image.tag, "image_id": image.id, "image_digests": list(image.digests), "applied_with": tl.applied_with,
               "reverted_files": list(checked.reverted), "test_exit_code": tl.exit_code,
               "seconds_image": round(t_image, 3), "seconds_container": round(run.seconds, 3),
               "seconds_tests": None if tl.test_seconds is None else round(tl.test_seconds, 3)}
@@ -140,7 +149,8 @@ def _run(settings: EvalSettings, instance: Instance, pred: Prediction, spec: Ver
         raise InfraError(f"{iid}: failed {phase} (exit {run.exit_code}); see test_output.txt")
     if tl.timed_out:
         raise EvalTimeout(f"{iid}: tests ran past {settings.timeout}s")
-    g = grade(instance, get_parser(spec.log_parser), tl, strict=settings.strict)
+    parser = spec.log_parser if settings.image_source == "build" else official.parser_name(instance, spec.log_parser)
+    g = grade(instance, get_parser(parser), tl, strict=settings.strict)
     outcome = Outcome.RESOLVED if g.resolved else Outcome.UNRESOLVED
     if g.resolved:
         reason = ""

@@ -8,7 +8,7 @@ official harness have no nonce; they are read the way the official grader reads 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .eval_script import (APPLIED, APPLY_FAILED, END, EXIT_CODE, RESET_FAILED, START, TEST_NANOSECONDS,
                           TEST_PATCH_FAILED, TIMED_OUT)
@@ -34,7 +34,18 @@ def _marker_line(marker: str, text: str) -> bool:
     return re.search(rf"^{re.escape(marker)}$", text, re.M) is not None
 
 
-def read(text: str, nonce: str | None = None) -> TestLog:
+def read(text: str, nonce: str | None = None, *, row_script: bool = False) -> TestLog:
+    """Read a log. ``row_script``: our nonce'd section wraps a dataset row's own eval script, whose
+    official markers delimit the test output inside it and whose exit code line follows its end marker."""
+    log = _read(text, nonce)
+    if not row_script or log.section is None:
+        return log
+    inner = _read(log.section, None)
+    return replace(log, section=inner.section, exit_code=inner.exit_code,
+                   bad_marker=log.bad_marker or inner.bad_marker)
+
+
+def _read(text: str, nonce: str | None) -> TestLog:
     applied = re.search(rf"^{re.escape(APPLIED)} \((.+)\)$", text, re.M)
     if nonce is None:  # a log of the official harness
         bad = next((m for m in OFFICIAL_BAD_MARKERS if m in text), None)

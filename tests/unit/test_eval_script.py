@@ -19,12 +19,24 @@ def test_renders_valid_bash_for_every_mini_instance(inst):
 
 
 def test_markers_the_reader_looks_for_are_the_ones_the_script_prints():
-    text = (eval_script.harness_dir() / "eval" / "eval.sh").read_text()
+    text = eval_script.render(MINI[0], spec_for(MINI[0]), None, 10).script
     for marker in (eval_script.START, eval_script.END, eval_script.EXIT_CODE, eval_script.TIMED_OUT,
                    eval_script.APPLY_FAILED, eval_script.APPLIED, eval_script.TEST_PATCH_FAILED,
-                   eval_script.TEST_NANOSECONDS):
+                   eval_script.TEST_NANOSECONDS, eval_script.RESET_FAILED):
         assert marker in text, marker
-    assert eval_script.RESET_FAILED in eval_script.render(MINI[0], spec_for(MINI[0]), None, 10).script
+
+
+def test_official_layout_activates_conda_and_runs_the_rows_script():
+    inst = MINI[0]
+    row = ("#!/bin/bash\nset -uxo pipefail\ncd /testbed\n: '>>>>> Start Test Output'\npytest -rA\n"
+           ": '>>>>> End Test Output'\ngit checkout abc tests/x.py\n")
+    plan = eval_script.render(inst, spec_for(inst), None, 10, eval_script.Layout(
+        activate=eval_script.OFFICIAL.activate, row_script=row))
+    assert "conda activate testbed" in plan.script and "bash /swerun/row_eval.sh" in plan.script
+    assert "git apply -v /swerun/test.patch" not in plan.script  # the row's script applies it
+    patched = eval_script.with_exit_code(row).splitlines()
+    end = patched.index(": '>>>>> End Test Output'")
+    assert patched[end - 1] == "swerun_rc=$?" and patched[end + 1].startswith('echo ">>>>> Test Exit Code')
 
 
 def test_values_are_quoted_not_interpolated():
