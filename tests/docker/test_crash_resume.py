@@ -27,10 +27,10 @@ def test_kill_9_mid_run_then_resume(docker_engine, mini, gold_run, tmp_path):  #
         time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    results = {p.parent.name: json.loads(p.read_text()) for p in run.glob("*/result.json")}  # all parse
-    assert 3 <= len(results) < len(mini.instances), "the kill must land mid-run"
-    assert all(r["outcome"] == "resolved" for r in results.values()), results
-    finished = {iid: r["finished_at"] for iid, r in results.items()}
+    graded = {p.parent.name: json.loads(p.read_text()) for p in run.glob("*/result.json")}  # all parse
+    assert 3 <= len(graded) < len(mini.instances), "the kill must land mid-run"
+    assert all(r["outcome"] == "resolved" for r in graded.values()), graded
+    finished = {iid: r["finished_at"] for iid, r in graded.items()}
 
     again = swerun("eval", "--split", "mini", "--predictions", "gold", "--run-id", "k9",
                    "--results-dir", str(results), "--max-workers", "2")
