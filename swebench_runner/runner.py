@@ -135,8 +135,9 @@ def _evaluate_all(run: RunDir, dataset: Dataset, preds: Mapping[str, Prediction]
         if stale:
             log.warning("removed %d containers an interrupted earlier run of %s left behind", stale, run.run_id)
     builder = ImageBuilder(RepoStore(cfg.repo_url), run.build_logs, ca_bundle=cfg.ca_bundle, registry=cfg.registry)
+    netns = sdocker.SharedNetns(run.run_id) if needs_docker else None
     settings = EvalSettings(run=run, builder=builder, timeout=cfg.timeout, strict=cfg.strict,
-                            image_source=cfg.image_source, image_namespace=cfg.image_namespace)
+                            image_source=cfg.image_source, image_namespace=cfg.image_namespace, netns=netns)
     instances = dataset.by_id()
     done: dict[str, InstanceResult] = {}
     counts = {o: 0 for o in Outcome}
@@ -186,6 +187,8 @@ def _evaluate_all(run: RunDir, dataset: Dataset, preds: Mapping[str, Prediction]
     finally:
         bar.close()
     pool.shutdown(wait=True)
+    if netns is not None:
+        netns.close()
     return done
 
 

@@ -20,7 +20,7 @@ from ..errors import EvalTimeout, InfraError, PatchError
 from ..images import base_for, content_hash, env_recipe, instance_recipe
 from ..patch import CheckedPatch, check_model_patch
 from ..report import instance_report
-from ..sandbox.docker import NETWORK, run_script
+from ..sandbox.docker import NETWORK, SharedNetns, run_script
 from ..spec import VersionSpec, spec_for
 from ..types import Instance, InstanceResult, Outcome, Prediction
 from .. import official
@@ -40,6 +40,7 @@ class EvalSettings:
     strict: bool = True  # integrity checks on top of the official grading rules
     image_source: str = "build"  # "build": our layers from specs; "swebench": the official prebuilt images
     image_namespace: str | None = None  # registry namespace of the official images (default: the row's or Hub)
+    netns: SharedNetns | None = None  # per-worker network namespaces to join (faster start than a new one)
 
 
 def spec_hash(spec: VersionSpec) -> str:
@@ -125,7 +126,7 @@ def _run(settings: EvalSettings, instance: Instance, pred: Prediction, spec: Ver
     nonce = secrets.token_hex(12)
     ilog.info("running tests: %s%s", plan.test_command, " (after reinstall)" if plan.reinstall else "")
     run = run_script(
-        image.tag, plan.script, run_id=settings.run.run_id, network=settings.network,
+        image.tag, plan.script, run_id=settings.run.run_id, network=settings.network, netns=settings.netns,
         name=f"swerun-{settings.run.run_id}-{iid}-{secrets.token_hex(3)}"[:120],
         timeout=settings.timeout + 600, labels={"swerun.instance": iid}, files={**files, "swerun/nonce": nonce},
     )

@@ -106,9 +106,55 @@ def remove_labelled(run_id: str | None = None) -> int:
     return n
 
 
+class SharedNetns:
+    """One network namespace per worker thread, attached to the internal network, that the worker's
+    evaluation containers join (``network_mode=container:<holder>``).
+
+    Creating a container's own namespace and veth on the bridge is most of ``docker start`` (0.45 s of
+    0.6 s measured here); joining an existing namespace takes 0.15 s. A worker runs one container at a
+    time, so containers sharing its namespace never overlap; workers get separate namespaces.
+    """
+
+    def __init__(self, run_id: str, network: str = NETWORK) -> None:
+        self.run_id, self.network = run_id, network
+        self._local = threading.local()
+        self._holders: list[Any] = []
+        self._lock = threading.Lock()
+
+    def mode(self, image: str) -> str:
+        holder = getattr(self._local, "holder", None)
+        if holder is not None:
+            try:
+                holder.reload()
+                if holder.status == "running":
+                    return f"container:{holder.id}"
+            except NotFound:
+                pass
+        try:
+            holder = client().containers.run(
+                image, command=["sleep", "infinity"], init=True, detach=True, network=self.network,
+                name=container_name(f"swerun-{self.run_id}-netns-{threading.get_ident()}-{time.monotonic_ns()}"),
+                labels={RUN_LABEL: self.run_id, "swerun.role": "netns"})
+        except APIError as exc:
+            raise InfraError(f"cannot start a network namespace holder from {image}: {exc}") from None
+        self._local.holder = holder
+        with self._lock:
+            self._holders.append(holder)
+        return f"container:{holder.id}"
+
+    def close(self) -> None:
+        with self._lock:
+            holders, self._holders = self._holders, []
+        for holder in holders:
+            try:
+                holder.remove(force=True)
+            except (NotFound, APIError):
+                pass
+
+
 def run_script(image: str, script: str, *, files: Mapping[str, bytes | str], run_id: str, name: str,
                timeout: float, network: str | None = NETWORK, env: Mapping[str, str] | None = None,
-               labels: Mapping[str, str] | None = None) -> RunResult:
+               labels: Mapping[str, str] | None = None, netns: SharedNetns | None = None) -> RunResult:
     """Run ``bash -c script`` once in a fresh container with ``files`` copied in; always remove it.
 
     The script travels as an argument, not a file, so nothing the container runs can rewrite the rest
@@ -119,10 +165,11 @@ def run_script(image: str, script: str, *, files: Mapping[str, bytes | str], run
     t0 = time.monotonic()
     container = None
     try:
+        where = {"network_mode": netns.mode(image)} if netns is not None else {"network": network}
         container = c.containers.create(
             image, command=["bash", "-c", script], name=container_name(name), init=True, detach=True,
-            network=network, environment=dict(env or {}), working_dir="/testbed",
-            labels={RUN_LABEL: run_id, **(labels or {})},
+            environment=dict(env or {}), working_dir="/testbed", labels={RUN_LABEL: run_id, **(labels or {})},
+            **where,
         )
         if files:
             container.put_archive("/", tar_bytes(files))

@@ -74,3 +74,23 @@ def test_network_is_internal(sandbox):
     first, second = res.stdout.split("\n")[:2]
     assert first == "TimeoutError 2"
     assert second != "internet"
+
+
+def test_one_shot_runs_in_a_shared_namespace_stay_internal(base_image):
+    """Evaluation containers join a per-worker namespace on the internal network: same isolation."""
+    from swebench_runner.sandbox.docker import SharedNetns, run_script
+
+    netns = SharedNetns("conformance-netns")
+    probe = ("python3 -c \"import socket,time\ns=socket.socket(); s.settimeout(2); t=time.time()\n"
+             "try:\n    s.connect(('10.255.255.1', 80)); print('connected')\n"
+             "except Exception as e:\n    print(type(e).__name__, round(time.time()-t))\"")
+    try:
+        first = run_script(base_image, probe, files={}, run_id="conformance-netns", name="netns-1", timeout=60,
+                           netns=netns)
+        second = run_script(base_image, "cat /proc/self/net/dev | wc -l", files={}, run_id="conformance-netns",
+                            name="netns-2", timeout=60, netns=netns)
+        assert first.output.strip() == "TimeoutError 2" and first.exit_code == 0
+        assert second.exit_code == 0
+        assert len(netns._holders) == 1  # the second run joined the same namespace
+    finally:
+        netns.close()
