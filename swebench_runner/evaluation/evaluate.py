@@ -20,12 +20,12 @@ from ..errors import EvalTimeout, InfraError, PatchError
 from ..images import base_for, content_hash, env_recipe, instance_recipe
 from ..patch import CheckedPatch, check_model_patch
 from ..report import instance_report
-from ..sandbox.docker import NETWORK, SharedNetns, run_script
+from ..sandbox.docker import NETWORK, RunResult, SharedNetns, run_script
 from ..spec import VersionSpec, spec_for
 from ..types import Instance, InstanceResult, Outcome, Prediction
 from .. import official
 from . import eval_script, testlog
-from .grading import grade
+from .grading import Grade, grade
 from .log_parsers import get_parser
 
 log = logging.getLogger(__name__)
@@ -113,8 +113,9 @@ def evaluate(settings: EvalSettings, instance: Instance, pred: Prediction, attem
         return _run(settings, instance, pred, spec, checked, image, base, ilog, t0, time.monotonic() - t_img)
 
 
-def _run(settings: EvalSettings, instance: Instance, pred: Prediction, spec: VersionSpec, checked: CheckedPatch,
-         image: ImageInfo, base: InstanceResult, ilog: logging.Logger, t0: float, t_image: float) -> InstanceResult:
+def _execute(settings: EvalSettings, instance: Instance, spec: VersionSpec, checked: CheckedPatch,
+             image: ImageInfo, ilog: logging.Logger) -> tuple[RunResult, testlog.TestLog]:
+    """Render the eval script, run it once in a fresh container, keep its files, read the log."""
     iid = instance.instance_id
     layout = official.layout(instance) if settings.image_source == "swebench" else eval_script.OURS
     plan = eval_script.render(instance, spec, checked, settings.timeout, layout)
@@ -134,16 +135,35 @@ def _run(settings: EvalSettings, instance: Instance, pred: Prediction, spec: Ver
     tl = testlog.read(run.output, nonce, row_script=layout.row_script is not None)
     ilog.info("container exited %d after %.2fs; test command exit %s in %ss", run.exit_code, run.seconds,
               tl.exit_code, f"{tl.test_seconds:.2f}" if tl.test_seconds is not None else "?")
-    timing = {"image": image.tag, "image_id": image.id, "image_digests": list(image.digests), "applied_with": tl.applied_with,
-              "reverted_files": list(checked.reverted), "test_exit_code": tl.exit_code,
-              "seconds_image": round(t_image, 3), "seconds_container": round(run.seconds, 3),
-              "seconds_tests": None if tl.test_seconds is None else round(tl.test_seconds, 3)}
+    return run, tl
+
+
+def _reason(g: Grade) -> str:
+    """One sentence on why an instance is not resolved."""
+    if g.resolved:
+        return ""
+    if g.violations:
+        return "log integrity: " + "; ".join(g.violations)
+    if not g.log_valid:
+        return "the test log does not describe a completed run (exit status and results disagree)"
+    fails = g.failing_tests()
+    return f"{len(fails)} failing: {', '.join(fails[:3])}{' ...' if len(fails) > 3 else ''}"
+
+
+def _run(settings: EvalSettings, instance: Instance, pred: Prediction, spec: VersionSpec, checked: CheckedPatch,
+         image: ImageInfo, base: InstanceResult, ilog: logging.Logger, t0: float, t_image: float) -> InstanceResult:
+    iid = instance.instance_id
+    run, tl = _execute(settings, instance, spec, checked, image, ilog)
+    base = base.model_copy(update={
+        "image": image.tag, "image_id": image.id, "image_digests": list(image.digests),
+        "applied_with": tl.applied_with, "reverted_files": list(checked.reverted), "test_exit_code": tl.exit_code,
+        "seconds_image": round(t_image, 3), "seconds_container": round(run.seconds, 3),
+        "seconds_tests": None if tl.test_seconds is None else round(tl.test_seconds, 3)})
     if run.exit_code == eval_script.EXIT_PATCH:
         reason = "patch does not apply (git apply, --3way, --reject and patch --fuzz=5 all failed)"
         ilog.error(reason)
         return _finish(settings, instance, pred, base.model_copy(update={
-            "reason": reason, **timing, "seconds_total": round(time.monotonic() - t0, 3)}),
-            instance_report(instance, pred, None))
+            "reason": reason, "seconds_total": round(time.monotonic() - t0, 3)}), instance_report(instance, pred, None))
     if run.exit_code != 0 or tl.section is None:
         phase = {eval_script.EXIT_RESET: "resetting the test files",
                  eval_script.EXIT_TEST_PATCH: "applying the test patch"}.get(run.exit_code, "running the eval script")
@@ -153,17 +173,8 @@ def _run(settings: EvalSettings, instance: Instance, pred: Prediction, spec: Ver
     parser = spec.log_parser if settings.image_source == "build" else official.parser_name(instance, spec.log_parser)
     g = grade(instance, get_parser(parser), tl, strict=settings.strict)
     outcome = Outcome.RESOLVED if g.resolved else Outcome.UNRESOLVED
-    if g.resolved:
-        reason = ""
-    elif g.violations:
-        reason = "log integrity: " + "; ".join(g.violations)
-    elif not g.log_valid:
-        reason = "the test log does not describe a completed run (exit status and results disagree)"
-    else:
-        fails = g.failing_tests()
-        reason = f"{len(fails)} failing: {', '.join(fails[:3])}{' ...' if len(fails) > 3 else ''}"
-    ilog.info("%s%s", outcome.value, f": {reason}" if reason else "")
+    ilog.info("%s%s", outcome.value, f": {_reason(g)}" if not g.resolved else "")
     return _finish(settings, instance, pred, base.model_copy(update={
-        "outcome": outcome, "reason": reason, "violations": list(g.violations),
-        "failing_tests": g.failing_tests(), **timing, "seconds_total": round(time.monotonic() - t0, 3)}),
+        "outcome": outcome, "reason": _reason(g), "violations": list(g.violations),
+        "failing_tests": g.failing_tests(), "seconds_total": round(time.monotonic() - t0, 3)}),
         instance_report(instance, pred, g))
