@@ -13,6 +13,7 @@ command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
 command -v git >/dev/null 2>&1 || missing+=(git)
 command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)  # tests push/pull official-layout images
 command -v npm >/dev/null 2>&1 || missing+=(npm)  # the Qwen Code agent layer packs Node and the CLI from npm
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)  # tests/reporting drives headless Chromium
 python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
