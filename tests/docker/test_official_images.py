@@ -83,7 +83,11 @@ def pushed(docker_engine, registry, gold_run, mini):
     for line in docker_engine.images.push(name, stream=True, decode=True):
         assert "error" not in line, line
     docker_engine.images.remove(name)
-    return inst, namespace, name
+    yield inst, namespace, name
+    try:  # the evaluation pulled it back; leave no test image behind
+        docker_engine.images.remove(name, force=True)
+    except Exception:  # noqa: BLE001 - already gone is fine
+        pass
 
 
 def test_pulled_official_image_resolves_gold_and_records_its_digest(pushed, mini, tmp_path, docker_engine):
