@@ -72,7 +72,7 @@ def cold(results: Path, with_base: bool) -> None:
             client().images.remove(tag, force=True)
         except Exception:
             pass
-    builder = ImageBuilder(store, results / "build_logs")
+    builder = ImageBuilder(store, results / "build_logs", nocache=True)
     settings = EvalSettings(run=RunDir(results, "cold"), builder=builder)
     t0 = time.monotonic()
     prepare_image(settings, inst, spec)

@@ -62,8 +62,9 @@ def _lock(tag: str) -> FileLock:
 
 class ImageBuilder:
     def __init__(self, store: RepoStore, log_dir: Path, *, ca_bundle: str | None = None,
-                 registry: str | None = None) -> None:
+                 registry: str | None = None, nocache: bool = False) -> None:
         self.store = store
+        self.nocache = nocache  # ignore Docker's build cache (cold-build measurements)
         self.log_dir = log_dir
         self.ca_bundle = ca_bundle if ca_bundle is not None else default_ca_bundle()
         self.registry = registry or os.environ.get("SWERUN_REGISTRY") or None
@@ -145,7 +146,8 @@ class ImageBuilder:
             ctx = self._context(recipe, work)
             with open(ctx, "rb") as fobj, open(log_path, "w", encoding="utf-8") as out:
                 stream = client().api.build(fileobj=fobj, custom_context=True, tag=recipe.tag, rm=True,
-                                            forcerm=True, decode=True, labels=recipe.labels, pull=False)
+                                            forcerm=True, decode=True, labels=recipe.labels, pull=False,
+                                            nocache=self.nocache)
                 for chunk in stream:
                     if "stream" in chunk:
                         out.write(chunk["stream"])
