@@ -10,19 +10,25 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import shlex
+import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
+from pathlib import PurePosixPath
+from typing import Protocol
 
 import yaml
 
 from .errors import SpecError
 from .repos import FIXED_IDENTITY, RepoStore
 from .resources import harness_dir
-from .spec import VersionSpec
+from .spec import ScmScheme, VersionSpec, spec_file
 from .types import Instance
+
+log = logging.getLogger(__name__)
 
 HASH_LEN = 12
 IMAGE_PREFIX = "swerun"
@@ -60,6 +66,8 @@ class LayerRecipe:
     files: dict[str, str]  # build-context path -> text (Dockerfile, build/setup.sh, ...)
     labels: dict[str, str]
     testbed: tuple[str, str] | None = field(default=None)  # (repo, commit) checked out into testbed/
+    # The repository store the recipe read from; not part of the recipe's identity.
+    store: RepoStore | None = field(default=None, compare=False, repr=False)
 
 
 @cache
@@ -76,12 +84,25 @@ def base_recipes() -> dict[str, BaseRecipe]:
 
 
 def base_for(spec: VersionSpec, instance: Instance | None = None) -> BaseRecipe:
+    """The base image that provides ``spec.python``; never a different Python.
+
+    A test suite run on another interpreter than its environment names can pass or fail for reasons
+    that have nothing to do with the patch (pytest-dev__pytest-7432 crashes on 3.11, passes on 3.9),
+    so an instance whose Python no base recipe provides is refused with a ``SpecError``.
+    """
     recipes = base_recipes()
     if spec.python not in recipes:
-        raise SpecError(f"Python {spec.python} cannot be provided: no base recipe for it (available: "
-                        f"{', '.join(sorted(recipes))})", instance_id=instance and instance.instance_id,
-                        field="python")
+        who = f"{instance.repo} version {instance.version}" if instance else "this spec"
+        available = ", ".join(f"{py} ({r.suite})" for py, r in sorted(recipes.items(), key=lambda kv: _py_key(kv[0])))
+        raise SpecError(f"{who} needs Python {spec.python}, which no base image here provides "
+                        f"(available: {available}; add harness/base/<suite>.yaml for it). swerun does not "
+                        "substitute another Python", source=instance and str(spec_file(instance.repo)),
+                        instance_id=instance and instance.instance_id, field="python")
     return recipes[spec.python]
+
+
+def _py_key(version: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in version.split("."))
 
 
 @cache
@@ -97,8 +118,31 @@ def _exports(spec: VersionSpec) -> list[str]:
     return [f"export {k}={shlex.quote(v)}" for k, v in sorted(spec.env.items())]
 
 
-def expand_requirements(store: RepoStore, instance: Instance, path: str, seen: set[str] | None = None) -> list[str]:
-    """A requirements file at the env commit with nested ``-r`` includes expanded and ``-e`` lines dropped."""
+class FileReader(Protocol):
+    """What requirement expansion needs from a repository store (``RepoStore`` has it)."""
+
+    def read_file(self, repo: str, commit: str, path: str) -> str | None: ...
+
+
+def _requirement_name(line: str) -> str | None:
+    m = re.match(r"^([A-Za-z0-9][A-Za-z0-9._-]*)", line)
+    return re.sub(r"[-_.]+", "-", m[1]).lower() if m else None
+
+
+def _is_local_install(line: str) -> bool:
+    """``-e .``, ``.[test]``, ``./sub``: the repository itself, which the instance layer installs."""
+    target = re.sub(r"^(-e|--editable)\s*", "", line)
+    return target.startswith(".") or (target != line and not re.match(r"^[a-z+]+://|^git\+", target))
+
+
+def expand_requirements(store: FileReader, instance: Instance, path: str, seen: set[str] | None = None) -> list[str]:
+    """A requirements file at the env commit with nested ``-r`` includes expanded, local installs dropped.
+
+    The file is read at ``environment_setup_commit`` (not the base commit) so every instance of one
+    environment gets the same list. ``-e .`` and friends are dropped because the instance layer installs
+    the repository itself; ``-c`` constraint files are dropped with a warning (they only narrow choices
+    and their relative path would not resolve inside the build).
+    """
     seen = seen if seen is not None else set()
     if path in seen:
         return []
@@ -110,17 +154,54 @@ def expand_requirements(store: RepoStore, instance: Instance, path: str, seen: s
     out: list[str] = []
     for raw in text.splitlines():
         line = raw.strip()
-        if line.startswith(("-r ", "--requirement ")):
-            inc = line.split(None, 1)[1]
-            out += expand_requirements(store, instance, str(Path(path).parent / inc), seen)
-        elif line.startswith(("-e ", "--editable ")) or line in (".", "-e."):
+        if not line or line.startswith("#"):
             continue
-        elif line and not line.startswith("#"):
+        if line.startswith(("-r", "--requirement")):
+            inc = re.sub(r"^(-r|--requirement)[\s=]*", "", line)
+            out += expand_requirements(store, instance, str(PurePosixPath(path).parent / inc), seen)
+        elif line.startswith(("-c", "--constraint")):
+            log.warning("%s: %s: dropping constraint line %r", instance.instance_id, path, line)
+        elif not _is_local_install(line):
             out.append(line)
     return out
 
 
+def clean_requirements(lines: list[str], replace: Mapping[str, str]) -> list[str]:
+    """Apply the spec's ``requirements_replace`` (normalized names; '' drops the requirement)."""
+    table = {re.sub(r"[-_.]+", "-", k).lower(): v for k, v in replace.items()}
+    out = []
+    for line in lines:
+        name = _requirement_name(line)
+        if name in table:
+            if table[name]:
+                out.append(table[name])
+        else:
+            out.append(line)
+    return out
+
+
+def requirements_for(instance: Instance, spec: VersionSpec, store: FileReader) -> list[str]:
+    """Every requirement line the env layer installs from the repository's own files."""
+    paths = list(spec.requirements_files)
+    if spec.requirements_search:
+        found = next((p for p in spec.requirements_search
+                      if store.read_file(instance.repo, instance.env_commit, p) is not None), None)
+        if found is None:
+            raise SpecError(f"none of {', '.join(spec.requirements_search)} exists at "
+                            f"{instance.env_commit[:12]}", source=str(spec_file(instance.repo)),
+                            instance_id=instance.instance_id, field="requirements_search")
+        paths.append(found)
+    seen: set[str] = set()
+    lines = [r for p in paths for r in expand_requirements(store, instance, p, seen)]
+    return clean_requirements(lines, spec.requirements_replace)
+
+
+def _pip(packages: list[str]) -> str:
+    return "python -m pip install -q " + shlex.join(packages)
+
+
 def env_recipe(instance: Instance, spec: VersionSpec, store: RepoStore) -> LayerRecipe:
+    """The environment layer of (repo, version): system packages, a venv, pinned and repo requirements."""
     base = base_for(spec, instance)
     lines = _exports(spec)
     if spec.system_packages:
@@ -128,33 +209,89 @@ def env_recipe(instance: Instance, spec: VersionSpec, store: RepoStore) -> Layer
                   "DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "
                   + shlex.join(spec.system_packages),
                   "rm -rf /var/lib/apt/lists/*"]
+    lines += spec.env_setup
     lines.append(f"python{spec.python} -m venv {VENV}")
-    if spec.pip_packages:
-        lines.append("python -m pip install -q " + shlex.join(spec.pip_packages))
+    if spec.bootstrap_packages:
+        lines.append(_pip(spec.bootstrap_packages))
+    if spec.uploaded_before_utc:
+        lines.append(f"export PIP_UPLOADED_PRIOR_TO={shlex.quote(spec.uploaded_before_utc)}")
     files = {"Dockerfile": _template("env.Dockerfile").replace("@PARENT@", base.tag),
              "build/ca.sh": _template("ca.sh")}
-    reqs = [r for p in spec.requirements_files for r in expand_requirements(store, instance, p)]
+    reqs = requirements_for(instance, spec, store)
     if reqs:
         files["build/requirements.txt"] = "\n".join(reqs) + "\n"
         lines.append("python -m pip install -q -r /swerun-build/requirements.txt")
+    if spec.pip_packages:
+        lines.append(_pip(spec.pip_packages))
+    lines += spec.env_post_install
     files["build/setup.sh"] = _script(lines)
     h = content_hash("env", base.tag, files)
     repo_slug = _slug(instance.repo.replace("/", "__"))
     tag = f"{IMAGE_PREFIX}/env-{repo_slug}:{_slug(instance.version)}-{h}"
-    labels = {"swerun.layer": "env", "swerun.repo": instance.repo, "swerun.version": instance.version}
-    return LayerRecipe("env", tag, base.tag, files, labels)
+    labels = {"swerun.layer": "env", "swerun.repo": instance.repo, "swerun.version": instance.version,
+              **_base_labels(base)}
+    return LayerRecipe("env", tag, base.tag, files, labels, store=store)
 
 
-def instance_recipe(instance: Instance, spec: VersionSpec, env: LayerRecipe) -> LayerRecipe:
+def _base_labels(base: BaseRecipe) -> dict[str, str]:
+    """Which base the layer was built on, so a run can say which Debian and Python it tested with."""
+    return {"swerun.base": base.tag, "swerun.base.suite": base.suite, "swerun.python": base.python}
+
+
+def git_describe(store: RepoStore, repo: str, commit: str) -> str | None:
+    """``git describe --tags --long`` of ``commit`` in the full host mirror (None when no tag reaches it).
+
+    Same options setuptools_scm uses, so the tag it picks is the one a full clone would pick.
+    """
+    mirror = store.mirror(repo, commit)
+    proc = subprocess.run(["git", "-C", str(mirror), "describe", "--tags", "--long", "--match", "*[0-9]*", commit],
+                          capture_output=True, text=True, check=False)
+    return proc.stdout.strip() if proc.returncode == 0 and proc.stdout.strip() else None
+
+
+def scm_version_for(instance: Instance, spec: VersionSpec, store: RepoStore) -> str | None:
+    """The version a full clone of the repository at ``base_commit`` would install as (setuptools_scm)."""
+    if spec.scm_version is None:
+        return None
+    describe = git_describe(store, instance.repo, instance.base_commit)
+    if describe is None:
+        log.warning("%s: no version tag reaches %s; setuptools_scm will guess a version", instance.instance_id,
+                    instance.base_commit[:12])
+        return None
+    try:
+        return spec.scm_version.version(describe)
+    except ValueError as exc:
+        raise SpecError(str(exc), source=str(spec_file(instance.repo)), instance_id=instance.instance_id,
+                        field="scm_version") from None
+
+
+def instance_recipe(instance: Instance, spec: VersionSpec, env: LayerRecipe,
+                    store: RepoStore | None = None) -> LayerRecipe:
+    """The instance layer: the repository at ``base_commit`` (depth 1) installed into the env.
+
+    ``store`` (default: the one the env recipe was made with) is needed only for specs with
+    ``scm_version``: the version is read from the host's full mirror and baked in as an ``ENV``, so the
+    install and any reinstall in the eval container see it.
+    """
+    store = store or env.store
     ident = " ".join(f"{k}={shlex.quote(v)}" for k, v in FIXED_IDENTITY.items())
     lines = [*_exports(spec), "cd /testbed", *spec.pre_install, *spec.install,
              # an install that rewrites tracked files would show up in every diff: commit that state
              f"if ! git diff --quiet HEAD; then env {ident} git commit -qam 'swerun: post-install state'; fi",
              "git status --short"]
-    files = {"Dockerfile": _template("instance.Dockerfile").replace("@PARENT@", env.tag),
+    version = scm_version_for(instance, spec, store) if spec.scm_version and store else None
+    envs = f"ENV {spec.scm_version.env_var}={version}\n" if version and spec.scm_version else ""
+    if spec.uploaded_before_utc:  # the install, and any reinstall in an eval container, resolve as the env did
+        envs += f"ENV PIP_UPLOADED_PRIOR_TO={spec.uploaded_before_utc}\n"
+    files = {"Dockerfile": _template("instance.Dockerfile").replace("@PARENT@", env.tag).replace("@ENV@\n", envs),
              "build/ca.sh": _template("ca.sh"), "build/setup.sh": _script(lines)}
     h = content_hash("instance", env.tag, instance.repo, instance.base_commit, files)
     tag = f"{IMAGE_PREFIX}/eval-{_slug(instance.instance_id)}:{h}"
     labels = {"swerun.layer": "instance", "swerun.repo": instance.repo, "swerun.instance": instance.instance_id,
-              "swerun.base_commit": instance.base_commit}
-    return LayerRecipe("instance", tag, env.tag, files, labels, testbed=(instance.repo, instance.base_commit))
+              "swerun.base_commit": instance.base_commit,
+              **{k: v for k, v in env.labels.items() if k.startswith(("swerun.base", "swerun.python"))}}
+    if version:
+        labels["swerun.scm_version"] = version
+    return LayerRecipe("instance", tag, env.tag, files, labels, testbed=(instance.repo, instance.base_commit),
+                       store=store)
+
