@@ -23,10 +23,14 @@ from .errors import PatchError
 TEST_INFRA_NAMES = {"conftest.py", "pytest.ini", "tox.ini", "sitecustomize.py", "usercustomize.py",
                     "noxfile.py", ".pytest.ini"}
 TEST_INFRA_SUFFIXES = (".pth",)
-# Config files that are test infrastructure only where the changed lines touch test settings.
+# Config files that are test infrastructure only where the changed lines are pytest settings: a pytest
+# section header or one of its keys. A mention of "pytest" elsewhere (an isort list, a dependency) is not.
 TEST_CONFIG_FILES = {"setup.cfg", "pyproject.toml"}
-TEST_CONFIG_WORDS = re.compile(r"pytest|addopts|testpaths|python_files|python_classes|python_functions|"
-                               r"xfail|filterwarnings|usefixtures|norecursedirs|plugins|conftest|-p\s")
+TEST_CONFIG_LINE = re.compile(
+    r"^\s*(?:\[\s*(?:tool:pytest|pytest|tool\.pytest[^\]]*)\s*\]"
+    r"|(?:addopts|testpaths|python_files|python_classes|python_functions|usefixtures|xfail_strict"
+    r"|filterwarnings|norecursedirs|required_plugins|minversion|markers|pytester_example_dir"
+    r"|console_output_style|log_cli\w*|junit_\w+|doctest_\w+|empty_parameter_set_mark)\s*[=:])")
 _HEADER_PATH = re.compile(r"^(?:diff --git a/(\S+) b/(\S+)|(?:---|\+\+\+) (?:[ab]/)?(\S+)|"
                           r"(?:rename|copy) (?:from|to) (\S+))")
 _SYMLINK_MODE = re.compile(r"^(?:new file mode|new mode|old mode|deleted file mode) 120000", re.M)
@@ -84,7 +88,7 @@ def _is_test_infra(fp: FilePatch) -> bool:
         return True
     if name in TEST_CONFIG_FILES:
         changed = [ln[1:] for ln in fp.text.splitlines() if ln[:1] in "+-" and not ln.startswith(("+++", "---"))]
-        return any(TEST_CONFIG_WORDS.search(ln) for ln in changed)
+        return any(TEST_CONFIG_LINE.match(ln) for ln in changed)
     return False
 
 

@@ -123,3 +123,20 @@ FAILED (failures=1, skipped=1)"""
 ***Test Failed*** 1 failures."""
     assert get_parser("doctest").parse(dt) == {"pkg.units": TestStatus.PASSED, "pkg.units.convert": TestStatus.PASSED,
                                                 "pkg.units.parse": TestStatus.FAILED}
+
+
+def test_nested_sessions_in_captured_output_are_not_counted_as_the_runs_results():
+    """pytest's own suite prints inner sessions (pytest-dev__pytest-7521): their PASSED lines sit in
+    captured output before the outer summary and must not count against the outer run's totals."""
+    nested = """collected 2 items
+==================================== PASSES ====================================
+----------------------------- Captured stdout call -----------------------------
+=========================== short test summary info ============================
+PASSED test_capsysbinary.py::test_hello
+============================== 1 passed in 0.01s ===============================
+=========================== short test summary info ============================
+PASSED t.py::test_a
+PASSED t.py::test_b
+============================== 2 passed in 0.20s ==============================="""
+    g = grade(_inst(["t.py::test_a"], ["t.py::test_b"]), get_parser("pytest"), _log(nested, 0))
+    assert g.resolved and not g.violations

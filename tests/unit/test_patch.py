@@ -8,7 +8,7 @@ from swebench_runner.patch import check_model_patch, parse_patch, split_test_fil
 
 def _git_diff(tmp_path, before: dict, after: dict, binary: bool = False) -> str:
     repo = tmp_path / "r"
-    repo.mkdir()
+    repo.mkdir(parents=True)
     git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t"]
     subprocess.run([*git, "init", "-q"], check=True)
     for name, data in before.items():
@@ -83,3 +83,13 @@ def test_test_files_split_existing_and_created(tmp_path):
     text = _git_diff(tmp_path, {"tests/test_a.py": b"a\n"}, {"tests/test_a.py": b"b\n", "tests/test_new.py": b"c\n"})
     assert split_test_files(text) == (["tests/test_a.py"], ["tests/test_new.py"])
     assert [f.path for f in parse_patch(text)] == ["tests/test_a.py", "tests/test_new.py"]
+
+
+def test_setup_cfg_change_that_only_mentions_pytest_is_kept(tmp_path):
+    """pylint-dev__pylint-4661's gold patch edits an isort list that names pytest: not test config."""
+    text = _git_diff(tmp_path, {"setup.cfg": b"[isort]\nknown_third_party = astroid, pytest\n"},
+                     {"setup.cfg": b"[isort]\nknown_third_party = appdirs, astroid, pytest\n"})
+    assert check_model_patch(text).paths == ["setup.cfg"]
+    toml = _git_diff(tmp_path / "b", {"pyproject.toml": b"[tool.black]\nline-length = 88\n"},
+                     {"pyproject.toml": b"[tool.black]\nline-length = 88\n[tool.pytest.ini_options]\naddopts = '-p x'\n"})
+    assert check_model_patch(toml).reverted == ("pyproject.toml",)
