@@ -15,7 +15,7 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from docker.errors import APIError, ImageNotFound
@@ -47,11 +47,12 @@ class ImageInfo:
     id: str
     digests: tuple[str, ...]
     source: str  # "cache" | "built" | "pulled" | "debootstrap"
+    labels: dict[str, str] = field(default_factory=dict)
 
 
 def _info(tag: str, source: str) -> ImageInfo:
     img = client().images.get(tag)
-    return ImageInfo(tag, img.id, tuple(img.attrs.get("RepoDigests") or ()), source)
+    return ImageInfo(tag, img.id, tuple(img.attrs.get("RepoDigests") or ()), source, dict(img.labels or {}))
 
 
 def _lock(tag: str) -> FileLock:

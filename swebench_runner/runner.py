@@ -28,8 +28,9 @@ from .evaluation.evaluate import EvalSettings, evaluate, spec_hash
 from .repos import RepoStore
 from .report import run_report
 from .sandbox import docker as sdocker
+from .images import base_for
 from .spec import spec_for
-from .types import InstanceResult, Outcome, Prediction
+from .types import Instance, InstanceResult, Outcome, Prediction
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +93,8 @@ def _write_run_json(run: RunDir, dataset: Dataset, cfg: RunConfig, preds: Mappin
                    "ca_bundle": bool(cfg.ca_bundle), "image_source": cfg.image_source,
                    "image_namespace": cfg.image_namespace, **cfg.extra},
         "versions": {"swerun": __version__, "python": platform.python_version(), "docker_server": server},
-        "images": {**prev.get("images", {}), **{iid: {"tag": r.image, "id": r.image_id, "digests": r.image_digests}
+        "images": {**prev.get("images", {}), **{iid: {"tag": r.image, "id": r.image_id, "digests": r.image_digests,
+                                                      "environment": r.environment}
                                                 for iid, r in (results or {}).items() if r.image}},
     }
     write_json(run.run_json, data)
@@ -105,9 +107,12 @@ def run_evaluation(dataset: Dataset, predictions: Mapping[str, Prediction], cfg:
     preds = {i.instance_id: predictions[i.instance_id] for i in dataset.instances if i.instance_id in predictions}
     results = load_results(run)
     shashes: dict[str, str] = {}
-    for iid in preds:  # an instance without a usable spec is reported, the others still run
+    for iid in preds:  # an instance without a usable spec or Python is reported, the others still run
         try:
-            shashes[iid] = spec_hash(spec_for(dataset.by_id()[iid]))
+            spec = spec_for(dataset.by_id()[iid])
+            if cfg.image_source == "build" and not preds[iid].is_empty:
+                base_for(spec, dataset.by_id()[iid])
+            shashes[iid] = spec_hash(spec)
         except SpecError as exc:
             log.error("%s", exc)
             results[iid] = _infra_result(run, iid, preds[iid], shash="", reason=str(exc), attempts=0)
@@ -131,7 +136,7 @@ def _evaluate_all(run: RunDir, dataset: Dataset, preds: Mapping[str, Prediction]
     if needs_docker:
         sdocker.client()
         sdocker.ensure_network()
-        stale = sdocker.remove_labelled(run.run_id)
+        stale = sdocker.remove_labelled(run.run_id, only_orphans=True)
         if stale:
             log.warning("removed %d containers an interrupted earlier run of %s left behind", stale, run.run_id)
     builder = ImageBuilder(RepoStore(cfg.repo_url), run.build_logs, ca_bundle=cfg.ca_bundle, registry=cfg.registry)
@@ -141,25 +146,11 @@ def _evaluate_all(run: RunDir, dataset: Dataset, preds: Mapping[str, Prediction]
     instances = dataset.by_id()
     done: dict[str, InstanceResult] = {}
     counts = {o: 0 for o in Outcome}
-    lock = threading.Lock()
     bar = tqdm(total=len(todo), desc=f"eval {run.run_id}", unit="inst", disable=not cfg.progress, dynamic_ncols=True)
+    stop = threading.Event()
 
     def one(iid: str) -> InstanceResult:
-        attempt = 1
-        while True:
-            try:
-                return evaluate(settings, instances[iid], preds[iid], attempt)
-            except InfraError as exc:
-                if attempt > cfg.retries:
-                    log.error("%s: infrastructure failure after %d attempts: %s", iid, attempt, exc)
-                    return _infra_result(run, iid, preds[iid], shash=shashes[iid], reason=str(exc),
-                                         attempts=attempt)
-                log.warning("%s: infrastructure failure (attempt %d), retrying: %s", iid, attempt, exc)
-                attempt += 1
-            except Exception as exc:  # a bad spec or a bug: this instance fails, the run goes on
-                log.exception("%s: could not be evaluated", iid)
-                return _infra_result(run, iid, preds[iid], shash=shashes[iid],
-                                     reason=f"{type(exc).__name__}: {exc}", attempts=attempt)
+        return _with_retries(settings, instances[iid], preds[iid], shashes[iid], cfg.retries, stop)
 
     pool = ThreadPoolExecutor(max_workers=max(1, cfg.max_workers), thread_name_prefix="swerun")
     futures: dict[Future[InstanceResult], str] = {pool.submit(one, iid): iid for iid in todo}
@@ -169,18 +160,19 @@ def _evaluate_all(run: RunDir, dataset: Dataset, preds: Mapping[str, Prediction]
             finished, pending = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
             for fut in finished:
                 res = fut.result()
-                with lock:
-                    done[res.instance_id] = res
-                    counts[res.outcome] += 1
+                done[res.instance_id] = res
+                counts[res.outcome] += 1
                 bar.set_postfix(resolved=counts[Outcome.RESOLVED], unresolved=counts[Outcome.UNRESOLVED],
                                 errors=counts[Outcome.ERROR] + counts[Outcome.INFRA_ERROR], refresh=False)
                 bar.update(1)
     except BaseException:
-        # Ctrl-C or a bug: stop scheduling, kill this run's containers, keep every finished result.
+        # Ctrl-C or a bug: stop scheduling and retrying, kill this process's containers, keep every
+        # finished result (instances in flight write nothing and are redone by the next run).
+        stop.set()
         pool.shutdown(wait=False, cancel_futures=True)
         if needs_docker:
             try:
-                sdocker.remove_labelled(run.run_id)
+                sdocker.remove_labelled(run.run_id, only_mine=True)
             except SwerunError:
                 pass
         raise
@@ -190,6 +182,34 @@ def _evaluate_all(run: RunDir, dataset: Dataset, preds: Mapping[str, Prediction]
     if netns is not None:
         netns.close()
     return done
+
+
+class _Cancelled(Exception):
+    """The run is stopping: an instance in flight records nothing."""
+
+
+def _with_retries(settings: EvalSettings, instance: Instance, pred: Prediction, shash: str, retries: int,
+                  stop: threading.Event) -> InstanceResult:
+    """Evaluate one prediction; infrastructure failures are retried, then recorded as ``infra_error``."""
+    iid = instance.instance_id
+    attempt = 1
+    while True:
+        try:
+            return evaluate(settings, instance, pred, attempt)
+        except InfraError as exc:
+            if stop.is_set():
+                raise _Cancelled(iid) from None
+            if attempt > retries:
+                log.error("%s: infrastructure failure after %d attempts: %s", iid, attempt, exc)
+                return _infra_result(settings.run, iid, pred, shash=shash, reason=str(exc), attempts=attempt)
+            log.warning("%s: infrastructure failure (attempt %d), retrying: %s", iid, attempt, exc)
+            attempt += 1
+        except Exception as exc:  # a bug: this instance fails, the run goes on
+            if stop.is_set():
+                raise _Cancelled(iid) from None
+            log.exception("%s: could not be evaluated", iid)
+            return _infra_result(settings.run, iid, pred, shash=shash, reason=f"{type(exc).__name__}: {exc}",
+                                 attempts=attempt)
 
 
 def _infra_result(run: RunDir, iid: str, pred: Prediction, *, shash: str, reason: str,

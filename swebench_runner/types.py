@@ -161,6 +161,7 @@ class InstanceResult(BaseModel):
     image: str | None = None
     image_id: str | None = None
     image_digests: list[str] = Field(default_factory=list)  # registry digests, when the image was pulled
+    environment: dict[str, str] = Field(default_factory=dict)  # base image, suite, Python, scm version used
     applied_with: str | None = None  # the apply-ladder rung that took the patch
     reverted_files: list[str] = Field(default_factory=list)  # test infrastructure the patch tried to change
     violations: list[str] = Field(default_factory=list)  # integrity findings in the log

@@ -129,7 +129,7 @@ def run_pipeline(dataset: Dataset, agent: Agent, limits: AgentLimits, model_publ
     if todo:
         sdocker.client()
         sdocker.ensure_network()
-        if sdocker.remove_labelled(run.run_id):
+        if sdocker.remove_labelled(run.run_id, only_orphans=True):
             log.warning("removed containers an interrupted earlier run of %s left behind", run.run_id)
     try:
         _run_pool(_worker(ctx, cfg, outcome, progress), todo, cfg.max_workers, run.run_id)
@@ -176,7 +176,7 @@ def _run_pool(fn, items: list[Instance], workers: int, run_id: str) -> None:
         # Ctrl-C or a bug: stop scheduling, kill this run's containers; finished instances are on disk.
         pool.shutdown(wait=False, cancel_futures=True)
         try:
-            sdocker.remove_labelled(run_id)
+            sdocker.remove_labelled(run_id, only_mine=True)
         except SwerunError:
             pass
         raise

@@ -11,7 +11,7 @@ import shlex
 from dataclasses import dataclass
 from functools import cache
 
-from ..patch import CheckedPatch, split_test_files
+from ..patch import CheckedPatch, parse_patch, split_test_files
 from ..resources import harness_dir
 from ..spec import VersionSpec
 from ..types import Instance
@@ -95,7 +95,7 @@ def render(instance: Instance, spec: VersionSpec, patch: CheckedPatch | None, ti
     install = (["echo '>>>>> Reinstalling (the patch touches build files)'"]
                + [f"{{ {line}\n}} || echo '>>>>> Reinstall failed; running the tests anyway'" for line in spec.install]
                if reinstall else [])
-    test_command = spec.test_command(existing + created)
+    test_command = spec.test_command([f.path for f in parse_patch(instance.test_patch)])  # the patch's order
     test_setup = ["echo '>>>>> Resetting test files'", *reset,
                   f"git apply -v /swerun/test.patch || {{ echo {shlex.quote(TEST_PATCH_FAILED)}; exit {EXIT_TEST_PATCH}; }}"]
     eval_commands = list(spec.eval_commands)

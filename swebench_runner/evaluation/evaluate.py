@@ -31,6 +31,10 @@ from .log_parsers import get_parser
 log = logging.getLogger(__name__)
 
 
+# Image labels that say which environment an instance really ran in (recorded in result.json, run.json).
+ENV_LABELS = ("swerun.base", "swerun.base.suite", "swerun.python", "swerun.scm_version")
+
+
 @dataclass(frozen=True)
 class EvalSettings:
     run: RunDir
@@ -55,7 +59,7 @@ def prepare_image(settings: EvalSettings, instance: Instance, spec: VersionSpec)
     settings.builder.ensure_base(base_for(spec, instance))
     env = env_recipe(instance, spec, settings.builder.store)
     settings.builder.ensure(env)
-    return settings.builder.ensure(instance_recipe(instance, spec, env))
+    return settings.builder.ensure(instance_recipe(instance, spec, env, store=settings.builder.store))
 
 
 @contextmanager
@@ -156,6 +160,7 @@ def _run(settings: EvalSettings, instance: Instance, pred: Prediction, spec: Ver
     run, tl = _execute(settings, instance, spec, checked, image, ilog)
     base = base.model_copy(update={
         "image": image.tag, "image_id": image.id, "image_digests": list(image.digests),
+        "environment": {k.removeprefix("swerun."): v for k, v in image.labels.items() if k in ENV_LABELS},
         "applied_with": tl.applied_with, "reverted_files": list(checked.reverted), "test_exit_code": tl.exit_code,
         "seconds_image": round(t_image, 3), "seconds_container": round(run.seconds, 3),
         "seconds_tests": None if tl.test_seconds is None else round(tl.test_seconds, 3)})

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 import posixpath
 import re
+import socket
 import tarfile
 import threading
 import time
@@ -31,6 +33,8 @@ log = logging.getLogger(__name__)
 
 NETWORK = "swerun-internal"
 RUN_LABEL = "swerun.run"
+OWNER_LABEL = "swerun.owner"  # host:pid of the swerun process that started the container
+OWNER = f"{socket.gethostname()}:{os.getpid()}"
 _client_lock = threading.Lock()
 _client: docker.DockerClient | None = None
 
@@ -93,11 +97,38 @@ class RunResult:
     seconds: float
 
 
-def remove_labelled(run_id: str | None = None) -> int:
-    """Kill and remove containers of one run (or of every swerun run); returns how many."""
+def run_labels(run_id: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    return {RUN_LABEL: run_id, OWNER_LABEL: OWNER, **(extra or {})}
+
+
+def _owner_alive(owner: str | None) -> bool:
+    """Whether the process that started a container still runs (only decidable on this host)."""
+    host, _, pid = (owner or "").partition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+
+
+def remove_labelled(run_id: str | None = None, *, only_mine: bool = False, only_orphans: bool = False) -> int:
+    """Kill and remove containers of one run (or of every swerun run); returns how many.
+
+    ``only_mine``: those this process started (Ctrl-C cleanup). ``only_orphans``: those whose starting
+    process is gone (left by a ``kill -9``), sparing another live process working on the same run id.
+    """
     label = f"{RUN_LABEL}={run_id}" if run_id else RUN_LABEL
     n = 0
     for cont in client().containers.list(all=True, filters={"label": label}):
+        owner = (cont.labels or {}).get(OWNER_LABEL)
+        if only_mine and owner != OWNER:
+            continue
+        if only_orphans and owner != OWNER and _owner_alive(owner):
+            continue
         try:
             cont.remove(force=True)
             n += 1
@@ -134,7 +165,7 @@ class SharedNetns:
             holder = client().containers.run(
                 image, command=["sleep", "infinity"], init=True, detach=True, network=self.network,
                 name=container_name(f"swerun-{self.run_id}-netns-{threading.get_ident()}-{time.monotonic_ns()}"),
-                labels={RUN_LABEL: self.run_id, "swerun.role": "netns"})
+                labels=run_labels(self.run_id, {"swerun.role": "netns"}))
         except APIError as exc:
             raise InfraError(f"cannot start a network namespace holder from {image}: {exc}") from None
         self._local.holder = holder
@@ -168,7 +199,7 @@ def run_script(image: str, script: str, *, files: Mapping[str, bytes | str], run
         where = {"network_mode": netns.mode(image)} if netns is not None else {"network": network}
         container = c.containers.create(
             image, command=["bash", "-c", script], name=container_name(name), init=True, detach=True,
-            environment=dict(env or {}), working_dir="/testbed", labels={RUN_LABEL: run_id, **(labels or {})},
+            environment=dict(env or {}), working_dir="/testbed", labels=run_labels(run_id, labels),
             **where,
         )
         if files:
@@ -212,7 +243,7 @@ class DockerSandbox:
             self.container = client().containers.run(
                 image, command=["sleep", "infinity"], name=container_name(name), init=True, detach=True,
                 network=network, working_dir=workdir, environment=dict(env or {}),
-                labels={RUN_LABEL: run_id, **(labels or {})}, volumes=dict(volumes or {}))
+                labels=run_labels(run_id, labels), volumes=dict(volumes or {}))
         except ImageNotFound as exc:
             raise InfraError(f"image {image} is missing: {exc}") from None
         except APIError as exc:

@@ -41,3 +41,21 @@ def test_kill_9_mid_run_then_resume(docker_engine, mini, gold_run, tmp_path):  #
         assert json.loads((run / iid / "result.json").read_text())["finished_at"] == stamp
     assert f"{len(mini.instances) - len(finished)} evaluated now" in again.stdout
     assert not docker_engine.containers.list(all=True, filters={"label": f"{sdocker.RUN_LABEL}=k9"})
+
+
+def test_ctrl_c_stops_the_run_and_removes_its_containers(docker_engine, mini, gold_run, tmp_path):
+    results = tmp_path / "results"
+    argv = [sys.executable, "-m", "swebench_runner", "eval", "--split", "mini", "--predictions", "gold",
+            "--run-id", "ctrlc", "--results-dir", str(results), "--max-workers", "2"]
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    label = {"label": f"{sdocker.RUN_LABEL}=ctrlc", "status": "running"}
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and not [c for c in docker_engine.containers.list(filters=label)
+                                                if c.labels.get("swerun.role") != "netns"]:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode != 0
+    assert not docker_engine.containers.list(all=True, filters={"label": f"{sdocker.RUN_LABEL}=ctrlc"}), err
+    graded = [json.loads(p.read_text()) for p in (results / "ctrlc").glob("*/result.json")]
+    assert len(graded) < len(mini.instances) and all(r["outcome"] == "resolved" for r in graded)
