@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -87,40 +88,35 @@ class ImageBuilder:
         img.tag(repo, version)
         return True
 
-    def ensure_official(self, name: str) -> ImageInfo:
-        """An image of the official harness (``sweb.eval.x86_64.*``): used as found, else pulled."""
-        with _lock(name):
+    def _ensure(self, tag: str, make: Callable[[], None], made_as: str, *, registry: bool = True) -> ImageInfo:
+        """Reuse ``tag``, else pull it from the registry, else ``make`` it: once, under the tag's lock."""
+        with _lock(tag):
             try:
-                return _info(name, "cache")
+                return _info(tag, "cache")
             except ImageNotFound:
                 pass
+            if registry and self._try_pull(tag):
+                return _info(tag, "pulled")
+            make()
+            return _info(tag, made_as)
+
+    def ensure_official(self, name: str) -> ImageInfo:
+        """An image of the official harness (``sweb.eval.x86_64.*``): used as found, else pulled."""
+
+        def pull() -> None:
             try:
                 client().images.pull(name)
             except (APIError, ImageNotFound) as exc:
                 raise ImageBuildError(f"cannot pull {name}: {exc}") from None
-            return _info(name, "pulled")
+
+        return self._ensure(name, pull, "pulled", registry=False)
 
     def ensure_base(self, recipe: BaseRecipe) -> ImageInfo:
-        with _lock(recipe.tag):
-            try:
-                return _info(recipe.tag, "cache")
-            except ImageNotFound:
-                pass
-            if self._try_pull(recipe.tag):
-                return _info(recipe.tag, "pulled")
-            build_base_debootstrap(recipe, self._log_path(recipe.tag))
-            return _info(recipe.tag, "debootstrap")
+        return self._ensure(recipe.tag, lambda: build_base_debootstrap(recipe, self._log_path(recipe.tag)),
+                            "debootstrap")
 
     def ensure(self, recipe: LayerRecipe) -> ImageInfo:
-        with _lock(recipe.tag):
-            try:
-                return _info(recipe.tag, "cache")
-            except ImageNotFound:
-                pass
-            if self._try_pull(recipe.tag):
-                return _info(recipe.tag, "pulled")
-            self._build(recipe)
-            return _info(recipe.tag, "built")
+        return self._ensure(recipe.tag, lambda: self._build(recipe), "built")
 
     def _context(self, recipe: LayerRecipe, into: Path) -> Path:
         ctx = into / "context.tar"
@@ -132,6 +128,8 @@ class ImageBuilder:
                 info = tarfile.TarInfo(name)
                 info.size, info.mode = len(data), 0o644
                 tar.addfile(info, io.BytesIO(data))
+            for name, (path, _integrity) in recipe.blobs.items():
+                tar.add(path, arcname=name)
             if recipe.testbed:
                 repo, commit = recipe.testbed
                 checkout = into / "testbed"
@@ -148,7 +146,7 @@ class ImageBuilder:
             with open(ctx, "rb") as fobj, open(log_path, "w", encoding="utf-8") as out:
                 stream = client().api.build(fileobj=fobj, custom_context=True, tag=recipe.tag, rm=True,
                                             forcerm=True, decode=True, labels=recipe.labels, pull=False,
-                                            nocache=self.nocache)
+                                            nocache=self.nocache, network_mode=recipe.build_network)
                 for chunk in stream:
                     if "stream" in chunk:
                         out.write(chunk["stream"])

@@ -66,6 +66,10 @@ class LayerRecipe:
     files: dict[str, str]  # build-context path -> text (Dockerfile, build/setup.sh, ...)
     labels: dict[str, str]
     testbed: tuple[str, str] | None = field(default=None)  # (repo, commit) checked out into testbed/
+    # Binary build-context files: context path -> (host file, integrity). The integrity is what the tag
+    # hashes (agent layers carry npm tarballs this way).
+    blobs: dict[str, tuple[str, str]] = field(default_factory=dict)
+    build_network: str | None = None  # "none": the build needs no downloads, so it gets no network
     # The repository store the recipe read from; not part of the recipe's identity.
     store: RepoStore | None = field(default=None, compare=False, repr=False)
 

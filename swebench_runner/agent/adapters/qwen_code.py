@@ -77,7 +77,7 @@ class QwenCodeAgent:
             blobs={"agent/node.tgz": (node.path, node.integrity), "agent/qwen-code.tgz": (qwen.path, qwen.integrity)})
 
     def image(self, builder: ImageBuilder, instance_image: ImageInfo, instance: Instance) -> str:
-        return ensure_layer(self.layer(instance_image.tag, instance.instance_id), builder.log_dir).tag
+        return ensure_layer(self.layer(instance_image.tag, instance.instance_id), builder).tag
 
     def open(self, image: str, *, run_id: str, name: str, labels: Mapping[str, str]) -> DockerSandbox:
         return open_proxied(image, self.settings, self.limits, run_id=run_id, name=name, labels=labels)
