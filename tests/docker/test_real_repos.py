@@ -33,14 +33,14 @@ MAX_INSTANCE_LAYER = 10 * 1024 * 1024
 
 # Verified instances whose gold patch resolves offline here (a sample for the larger repositories).
 # Left out, with the cause measured: psf__requests-1724/1766/1921/2317 have FAIL_TO_PASS tests that need
-# hosts other than httpbin.org (https://httpbin.org, www.google.co.uk, HTTPS on the local httpbin), and
-# pytest-dev__pytest-7521 resolves only with --official-grading (the integrity check counts the PASSED
-# lines that pytest's own tests print from nested runs).
+# hosts other than httpbin.org (https://httpbin.org, www.google.co.uk, HTTPS on the local httpbin).
+# pytest-dev__pytest-7521 prints PASSED lines from nested pytest runs: it guards the integrity checks
+# against counting those as the outer run's.
 CASES = {
     "pallets/flask": ["pallets__flask-5014"],
     "psf/requests": ["psf__requests-1142", "psf__requests-2931", "psf__requests-5414", "psf__requests-6028"],
     "pytest-dev/pytest": ["pytest-dev__pytest-7432", "pytest-dev__pytest-10081", "pytest-dev__pytest-5262",
-                          "pytest-dev__pytest-7490"],
+                          "pytest-dev__pytest-7490", "pytest-dev__pytest-7521"],
     "sympy/sympy": ["sympy__sympy-11618", "sympy__sympy-23824"],
     "sphinx-doc/sphinx": ["sphinx-doc__sphinx-7440", "sphinx-doc__sphinx-10323"],
     "pylint-dev/pylint": ["pylint-dev__pylint-4661", "pylint-dev__pylint-6386"],
