@@ -25,7 +25,7 @@ import yaml
 from .errors import SpecError
 from .repos import FIXED_IDENTITY, RepoStore
 from .resources import harness_dir
-from .spec import ScmScheme, VersionSpec, spec_file
+from .spec import VersionSpec, spec_file
 from .types import Instance
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ from swebench_runner import bundled
 from swebench_runner.predictions import load_predictions
 from swebench_runner.types import Outcome
 
-from ..helpers import patch_against, swerun, write_preds
+from ..helpers import swerun, write_preds
 from .conftest import evaluate
 
 pytestmark = pytest.mark.docker

@@ -78,6 +78,18 @@ def lines(log: str) -> Iterator[str]:
     return iter(log.split("\n"))
 
 
+def per_line(event_of: Callable[[str], Event | None]) -> EventFn:
+    """An event function from a function of one line: most runners report one test per line."""
+
+    def events(log: str) -> Iterator[Event]:
+        for line in lines(log):
+            event = event_of(line)
+            if event is not None:
+                yield event
+
+    return events
+
+
 def status_of(token: str) -> TestStatus | None:
     try:
         return TestStatus(token)

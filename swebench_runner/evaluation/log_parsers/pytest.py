@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterator
 
 from ...types import TestStatus
-from . import Event, lines, register, status_of
+from . import Event, per_line, register, status_of
 
 STARTS = tuple(s.value for s in TestStatus)
 # ``SKIPPED [3] tests/test_x.py:12: reason`` counts skips of one reason; ``[3]`` is not a test id.
@@ -57,12 +57,7 @@ def summary_event(line: str) -> Event | None:
     return words[1], status
 
 
-@register("pytest", family="pytest")
-def pytest_events(log: str) -> Iterator[Event]:
-    for line in lines(log):
-        event = summary_event(line)
-        if event is not None:
-            yield event
+pytest_events = register("pytest", family="pytest")(per_line(summary_event))
 
 
 def collapse_path_option(test_id: str) -> str:
@@ -103,12 +98,7 @@ def _v2_event(line: str) -> Event | None:
     return None
 
 
-@register("pytest_v2", family="pytest")
-def pytest_v2_events(log: str) -> Iterator[Event]:
-    for line in lines(log):
-        event = _v2_event(line)
-        if event is not None:
-            yield event
+pytest_v2_events = register("pytest_v2", family="pytest")(per_line(_v2_event))
 
 
 def summary_counts(log: str) -> dict[str, int] | None:

@@ -7,10 +7,9 @@ small twists on the pytest summary and are defined here.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 
 from ...types import TestStatus
-from . import Event, alias, lines, register
+from . import Event, alias, per_line, register
 from .pytest import summary_event
 
 # Older matplotlib releases print enum members in parametrized ids (``test_x[MouseButton.LEFT]``)
@@ -18,14 +17,13 @@ from .pytest import summary_event
 _MOUSE_BUTTONS = (("MouseButton.LEFT", "1"), ("MouseButton.RIGHT", "3"))
 
 
-@register("matplotlib", family="pytest")
-def matplotlib_events(log: str) -> Iterator[Event]:
-    for line in lines(log):
-        for enum_name, value in _MOUSE_BUTTONS:
-            line = line.replace(enum_name, value)
-        event = summary_event(line)
-        if event is not None:
-            yield event
+def _matplotlib_event(line: str) -> Event | None:
+    for enum_name, value in _MOUSE_BUTTONS:
+        line = line.replace(enum_name, value)
+    return summary_event(line)
+
+
+matplotlib_events = register("matplotlib", family="pytest")(per_line(_matplotlib_event))
 
 
 def _seaborn_event(line: str) -> Event | None:
@@ -45,12 +43,7 @@ def _seaborn_event(line: str) -> Event | None:
     return None
 
 
-@register("seaborn", family="pytest")
-def seaborn_events(log: str) -> Iterator[Event]:
-    for line in lines(log):
-        event = _seaborn_event(line)
-        if event is not None:
-            yield event
+seaborn_events = register("seaborn", family="pytest")(per_line(_seaborn_event))
 
 
 def _load_aliases() -> None:
