@@ -7,6 +7,7 @@ when a build fails, so a failed build is an infrastructure error with its eviden
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import logging
@@ -15,7 +16,9 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
+import urllib.request
 from collections.abc import Callable
+from typing import IO
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +26,7 @@ from docker.errors import APIError, ImageNotFound
 from filelock import FileLock
 
 from .errors import ImageBuildError
-from .images import BaseRecipe, LayerRecipe
+from .images import BaseRecipe, Keyring, LayerRecipe
 from .repos import RepoStore
 from .resources import cache_dir
 from .sandbox.docker import client
@@ -162,8 +165,63 @@ class ImageBuilder:
             shutil.rmtree(work, ignore_errors=True)
 
 
+def fetch_keyring(keyring: Keyring, log_path: Path) -> Path:
+    """The keyring file of a pinned package, downloaded once into the cache and checked by sha256."""
+    dest = cache_dir() / "keyrings" / f"{keyring.sha256[:16]}-{Path(keyring.member).name}"
+    if dest.is_file():
+        return dest
+    if shutil.which("dpkg-deb") is None:
+        raise ImageBuildError(f"cannot unpack the keyring {keyring.url}: dpkg-deb is not installed", str(log_path))
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=dest.parent) as tmp:
+        deb = Path(tmp) / "keyring.deb"
+        try:
+            with urllib.request.urlopen(keyring.url, timeout=60) as resp:  # noqa: S310 (http(s) from a data file)
+                deb.write_bytes(resp.read())
+        except OSError as exc:
+            raise ImageBuildError(f"cannot download the keyring {keyring.url}: {exc}", str(log_path)) from None
+        digest = hashlib.sha256(deb.read_bytes()).hexdigest()
+        if digest != keyring.sha256:
+            raise ImageBuildError(f"keyring {keyring.url} has sha256 {digest}, expected {keyring.sha256}",
+                                  str(log_path))
+        subprocess.run(["dpkg-deb", "-x", str(deb), str(Path(tmp) / "x")], check=True, capture_output=True)
+        os.replace(Path(tmp) / "x" / keyring.member, dest)
+    return dest
+
+
+def _sources_list(recipe: BaseRecipe) -> str:
+    components = " ".join(recipe.components or ("main",))
+    suites = [recipe.suite, *(f"{recipe.suite}-{p}" for p in recipe.pockets)]
+    return "".join(f"deb {recipe.mirror} {suite} {components}\n" for suite in suites)
+
+
+def _add_pockets(recipe: BaseRecipe, rootfs: Path, out: IO[str]) -> None:
+    """Point apt at the release's update pockets and upgrade to them.
+
+    debootstrap installs from the release pocket only; for an old Ubuntu that is the Python of release day
+    (bionic shipped a 3.7 beta), while the updates pocket holds the maintained one.
+    """
+    (rootfs / "etc/apt/sources.list").write_text(_sources_list(recipe), encoding="utf-8")
+    resolv = rootfs / "etc/resolv.conf"
+    resolv.unlink(missing_ok=True)  # may be a dangling symlink into /run
+    shutil.copy("/etc/resolv.conf", resolv)
+    env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "DEBIAN_FRONTEND": "noninteractive", "LANG": "C"}
+    # no /proc is mounted in the chroot: a mount left behind by a crash would sit under a folder that is
+    # later deleted recursively; apt and dpkg manage without it
+    try:
+        for argv in (["apt-get", "update", "-qq"], ["apt-get", "dist-upgrade", "-y", "-qq"],
+                     ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *recipe.packages],
+                     ["apt-get", "clean"]):
+            full = ["chroot", str(rootfs), *argv]
+            out.write("$ " + " ".join(full) + "\n")
+            out.flush()
+            subprocess.run(full, stdout=out, stderr=subprocess.STDOUT, env=env, check=True)
+    finally:
+        resolv.unlink(missing_ok=True)
+
+
 def build_base_debootstrap(recipe: BaseRecipe, log_path: Path) -> None:
-    """Build a base image from Debian packages: debootstrap a root file system, then import it."""
+    """Build a base image from distribution packages: debootstrap a root file system, then import it."""
     if shutil.which("debootstrap") is None:
         raise ImageBuildError(f"cannot build {recipe.tag}: debootstrap is not installed (apt-get install "
                               "debootstrap), and no registry (--registry / SWERUN_REGISTRY) has the image")
@@ -174,13 +232,19 @@ def build_base_debootstrap(recipe: BaseRecipe, log_path: Path) -> None:
     log.info("debootstrapping %s for %s (log: %s)", recipe.suite, recipe.tag, log_path)
     try:
         with open(log_path, "w", encoding="utf-8") as out:
-            argv = ["debootstrap", "--variant=minbase", f"--include={','.join(recipe.packages)}",
-                    recipe.suite, str(rootfs), recipe.mirror]
+            argv = ["debootstrap", "--variant=minbase", f"--include={','.join(recipe.packages)}"]
+            if recipe.components:
+                argv.append(f"--components={','.join(recipe.components)}")
+            if recipe.keyring:
+                argv.append(f"--keyring={fetch_keyring(recipe.keyring, log_path)}")
+            argv += [recipe.suite, str(rootfs), recipe.mirror]
             out.write("$ " + " ".join(argv) + "\n")
             out.flush()
             proc = subprocess.run(argv, stdout=out, stderr=subprocess.STDOUT, check=False)
             if proc.returncode != 0:
                 raise ImageBuildError(f"debootstrap of {recipe.suite} failed (exit {proc.returncode})", str(log_path))
+            if recipe.pockets:
+                _add_pockets(recipe, rootfs, out)
             for junk in ("var/cache/apt/archives", "var/lib/apt/lists"):
                 for p in (rootfs / junk).glob("*"):
                     if p.is_file():
@@ -194,6 +258,6 @@ def build_base_debootstrap(recipe: BaseRecipe, log_path: Path) -> None:
                    f"swerun.recipe={json.dumps(','.join(recipe.packages))}"]
         client().api.import_image_from_file(str(tarball), repository=repo, tag=version, changes=changes)
     except (APIError, subprocess.CalledProcessError) as exc:
-        raise ImageBuildError(f"importing {recipe.tag} failed: {exc}", str(log_path)) from None
+        raise ImageBuildError(f"building {recipe.tag} failed: {exc}", str(log_path)) from None
     finally:
         shutil.rmtree(work, ignore_errors=True)

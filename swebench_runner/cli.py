@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
+import signal
 import sys
+import threading
 from datetime import datetime
 from pathlib import Path
 
@@ -12,6 +15,7 @@ import click
 
 from . import __version__
 from .errors import InputError, SwerunError
+from .resources import SPECS_ENV
 
 log = logging.getLogger("swebench_runner")
 
@@ -135,7 +139,16 @@ def dataset_options(fn):
     return fn
 
 
+def _use_specs(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> None:
+    if value:  # read by spec.spec_file, in this process and all its worker threads
+        os.environ[SPECS_ENV] = os.pathsep.join(value)
+
+
 def image_options(fn):
+    fn = click.option("--specs", multiple=True, type=click.Path(exists=True, file_okay=False), envvar=SPECS_ENV,
+                      expose_value=False, callback=_use_specs, is_eager=True,
+                      help="folder of environment specs (<owner>__<name>.yaml) searched before the bundled "
+                           "ones; repeatable")(fn)
     fn = click.option("--ca-bundle", type=click.Path(exists=True, dir_okay=False),
                       help="CA bundle image builds trust (default: PIP_CERT, REQUESTS_CA_BUNDLE, SSL_CERT_FILE)")(fn)
     fn = click.option("--registry", envvar="SWERUN_REGISTRY", help="registry to pull images from (host:port)")(fn)

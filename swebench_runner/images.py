@@ -15,7 +15,7 @@ import re
 import shlex
 import subprocess
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from functools import cache
 from pathlib import PurePosixPath
 from typing import Protocol
@@ -45,15 +45,36 @@ def _slug(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class Keyring:
+    """An archive keyring debootstrap verifies against, taken from a pinned ``.deb``.
+
+    Debian hosts carry Debian's keyring but not Ubuntu's; the package holding it is fetched from the
+    archive itself and trusted only if its sha256 matches the one committed in the base file.
+    """
+
+    url: str
+    sha256: str
+    member: str  # path of the keyring inside the package
+
+
+@dataclass(frozen=True)
 class BaseRecipe:
     suite: str
     python: str
     packages: tuple[str, ...]
     mirror: str
+    distro: str = "debian"
+    components: tuple[str, ...] = ()  # empty: debootstrap's default (main)
+    pockets: tuple[str, ...] = ()  # e.g. updates, security: added after debootstrap, then upgraded to
+    keyring: Keyring | None = None  # empty: the host's keyring for the distribution
 
     @property
     def tag(self) -> str:
-        return f"{IMAGE_PREFIX}/base:{self.suite}-py{self.python}-{content_hash('base', self.__dict__)}"
+        # fields at their defaults stay out of the hash, so the tags of Debian bases did not change when
+        # Ubuntu bases (which set them) arrived
+        ident = {f.name: getattr(self, f.name) for f in fields(self)
+                 if f.default is MISSING or getattr(self, f.name) != f.default}
+        return f"{IMAGE_PREFIX}/base:{self.suite}-py{self.python}-{content_hash('base', ident)}"
 
 
 @dataclass(frozen=True)
@@ -74,16 +95,32 @@ class LayerRecipe:
     store: RepoStore | None = field(default=None, compare=False, repr=False)
 
 
+DEFAULT_MIRRORS = {"debian": "http://deb.debian.org/debian", "ubuntu": "http://archive.ubuntu.com/ubuntu"}
+
+
 @cache
 def base_recipes() -> dict[str, BaseRecipe]:
-    """Python version -> base recipe, from ``harness/base/*.yaml``."""
+    """Python version -> base recipe, from ``harness/base/*.yaml``.
+
+    ``SWERUN_DEBIAN_MIRROR`` / ``SWERUN_UBUNTU_MIRROR`` point debootstrap at another archive.
+    """
     import os
 
-    mirror = os.environ.get("SWERUN_DEBIAN_MIRROR", "http://deb.debian.org/debian")
-    out = {}
+    out: dict[str, BaseRecipe] = {}
     for path in sorted((harness_dir() / "base").glob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        out[str(data["python"])] = BaseRecipe(data["suite"], str(data["python"]), tuple(data["packages"]), mirror)
+        try:
+            distro = data.get("distro", "debian")
+            mirror = os.environ.get(f"SWERUN_{distro.upper()}_MIRROR", DEFAULT_MIRRORS[distro])
+            keyring = Keyring(**data["keyring"]) if data.get("keyring") else None
+            recipe = BaseRecipe(data["suite"], str(data["python"]), tuple(data["packages"]), mirror, distro,
+                                tuple(data.get("components", ())), tuple(data.get("pockets", ())), keyring)
+        except (KeyError, TypeError) as exc:
+            raise SpecError(f"bad base recipe: {exc!r}", source=str(path)) from None
+        if recipe.python in out:
+            raise SpecError(f"Python {recipe.python} is already provided by {out[recipe.python].suite}",
+                            source=str(path), field="python")
+        out[recipe.python] = recipe
     return out
 
 

@@ -11,6 +11,7 @@ from functools import cache
 from pathlib import Path
 
 _PKG = Path(__file__).resolve().parent
+SPECS_ENV = "SWERUN_SPECS"  # folders of environment specs searched before harness/specs (see spec.py)
 
 
 @cache

@@ -6,11 +6,15 @@ an unchanged spec reuses the old ones.
 
 Entries may share settings through YAML anchors and merge keys (``<<: *defaults``); the loader sees the
 expanded mappings, so every version is validated as a complete entry.
+
+Folders named in ``SWERUN_SPECS`` (``--specs``) are searched before the bundled ones, so a dataset of
+other repositories, or a changed environment for a known one, needs no edit inside the installed package.
 """
 
 from __future__ import annotations
 
 import enum
+import os
 import re
 import shlex
 from functools import cache
@@ -20,7 +24,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import SpecError
-from .resources import harness_dir
+from .resources import SPECS_ENV, harness_dir
 from .types import Instance
 
 PY_VERSION_RE = re.compile(r"^3\.\d{1,2}$")
@@ -177,7 +181,8 @@ class VersionSpec(BaseModel):
                                     "image, and an instance whose Python no base provides is refused")
     notes: str = Field(default="", description="where the facts come from, and what differs from the "
                                                "official environment (e.g. conda packages expressed with pip)")
-    system_packages: list[str] = Field(default_factory=list, description="Debian packages for the env layer")
+    system_packages: list[str] = Field(default_factory=list,
+                                       description="apt packages for the env layer (the base's Debian or Ubuntu)")
     env_setup: list[str] = Field(default_factory=list,
                                  description="shell lines run as root in the env layer after system packages "
                                              "(locales, services the tests need)")
@@ -320,16 +325,33 @@ def _load(path: Path) -> RepoSpec:
         raise SpecError(err["msg"], source=str(path), field=".".join(str(p) for p in err["loc"])) from None
 
 
+def spec_dirs(root: Path | None = None) -> list[Path]:
+    """Where spec files are looked up, first match wins: ``root`` alone, else ``SWERUN_SPECS`` then bundled."""
+    if root is not None:
+        return [root]
+    extra = [Path(p) for p in os.environ.get(SPECS_ENV, "").split(os.pathsep) if p]
+    return [*extra, harness_dir() / "specs"]
+
+
 def spec_file(repo: str, root: Path | None = None) -> Path:
-    return (root or harness_dir() / "specs") / (repo.replace("/", "__") + ".yaml")
+    """The spec file of ``repo`` along the search path (the bundled location when there is none)."""
+    name = repo.replace("/", "__") + ".yaml"
+    dirs = spec_dirs(root)
+    return next((d / name for d in dirs if (d / name).is_file()), dirs[-1] / name)
 
 
 @cache
+def _load_cached(path: Path, mtime_ns: int) -> RepoSpec:
+    return _load(path)
+
+
 def load_repo_spec(repo: str, root: Path | None = None) -> RepoSpec:
     path = spec_file(repo, root)
     if not path.is_file():
-        raise SpecError(f"no environment spec for repository {repo} (expected {path})", source=str(path))
-    spec = _load(path)
+        searched = ", ".join(str(d) for d in spec_dirs(root))
+        raise SpecError(f"no environment spec for repository {repo}: no {path.name} in {searched} "
+                        f"(add one to a folder named by --specs / {SPECS_ENV})", source=str(path))
+    spec = _load_cached(path, path.stat().st_mtime_ns)
     if spec.repo != repo:
         raise SpecError(f"says repo {spec.repo!r} but is named for {repo!r}", source=str(path), field="repo")
     return spec

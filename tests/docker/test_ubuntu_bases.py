@@ -1,0 +1,55 @@
+"""Ubuntu bases: Pythons that Debian's current releases lack (SWE-bench spans 3.5 to 3.11), built with
+debootstrap from Ubuntu's archive and used end to end. Skipped where that archive does not answer: it is
+a registry outside the project, not something `.ci/run` can install."""
+
+import json
+import urllib.request
+
+import pytest
+import yaml
+
+from swebench_runner.images import base_recipes
+from swebench_runner.resources import harness_dir
+
+from ..helpers import swerun
+
+pytestmark = pytest.mark.docker
+
+FOCAL = base_recipes()["3.8"]
+IDS = ["swerun-mini__textkit-1", "swerun-mini__textkit-2"]
+
+
+@pytest.fixture(scope="module")
+def ubuntu_archive():
+    try:
+        urllib.request.urlopen(urllib.request.Request(FOCAL.keyring.url, method="HEAD"), timeout=15).close()
+    except OSError as exc:
+        pytest.skip(f"Ubuntu's archive does not answer here: {exc}")
+
+
+def test_gold_resolves_on_focal_python_3_8_from_a_user_spec_folder(docker_engine, ubuntu_archive, tmp_path):
+    bundled = yaml.safe_load((harness_dir() / "specs" / "swerun-mini__textkit.yaml").read_text())
+    entry = bundled["versions"]["1.0"]
+    entry.update(python="3.8", bootstrap_packages=["pip==24.3.1"],  # focal's venv pip cannot install PEP 660
+                 pip_packages=["pytest==8.3.4", "setuptools==75.3.0", "wheel==0.45.1"])  # the last for 3.8
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "swerun-mini__textkit.yaml").write_text(yaml.safe_dump(bundled))
+
+    res = swerun("eval", "--split", "mini", "--instance-ids", ",".join(IDS), "--predictions", "gold",
+                 "--run-id", "focal", "--specs", str(specs), "--max-workers", "2", cwd=tmp_path)
+    assert res.returncode == 0, res.stdout + res.stderr
+    run = tmp_path / "results" / "focal"
+    assert json.loads((run / "gold.focal.json").read_text())["resolved_ids"] == IDS
+    for iid in IDS:
+        result = json.loads((run / iid / "result.json").read_text())
+        assert result["environment"] | {"scm_version": ""} == {"base": FOCAL.tag, "base.suite": "focal",
+                                                                "python": "3.8", "scm_version": ""}
+        assert "Python 3.8." in (run / iid / "test_output.txt").read_text()  # pytest's header
+
+    # the bundled spec (Python 3.11 on Debian) still serves runs that do not name the folder
+    again = swerun("eval", "--split", "mini", "--instance-ids", IDS[0], "--predictions", "gold", "--run-id", "deb",
+                   cwd=tmp_path)
+    assert again.returncode == 0, again.stdout + again.stderr
+    result = json.loads((tmp_path / "results" / "deb" / IDS[0] / "result.json").read_text())
+    assert result["environment"]["python"] == "3.11"
