@@ -30,6 +30,21 @@ def _setup_logging(verbose: int) -> None:
     handler.setLevel(level)
 
 
+def _stop_on_sigterm() -> None:
+    """SIGTERM (batch schedulers, ``docker stop``, ``kill``) and SIGHUP stop a run the way Ctrl-C does:
+    this process's containers are removed and finished results kept. Left alone where the signal is
+    ignored on purpose (``nohup``)."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt(f"signal {signal.Signals(signum).name}")
+
+    if threading.current_thread() is not threading.main_thread():
+        return  # only the main thread may set handlers (the CLI invoked in-process from a worker)
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        if signal.getsignal(sig) is signal.SIG_DFL:
+            signal.signal(sig, interrupt)
+
+
 def _log_to_run(run_path: Path) -> None:
     """Keep an INFO log of the whole run beside its results, whatever the terminal shows."""
     run_path.mkdir(parents=True, exist_ok=True)
@@ -120,6 +135,7 @@ def main(ctx: click.Context, verbose: int, **bare) -> None:
     `swerun infer` and `swerun eval` are its two halves.
     """
     _setup_logging(verbose)
+    _stop_on_sigterm()
     if ctx.invoked_subcommand is not None:
         return
     if not bare["model"]:

@@ -43,7 +43,9 @@ def test_kill_9_mid_run_then_resume(docker_engine, mini, gold_run, tmp_path):  #
     assert not docker_engine.containers.list(all=True, filters={"label": f"{sdocker.RUN_LABEL}=k9"})
 
 
-def test_ctrl_c_stops_the_run_and_removes_its_containers(docker_engine, mini, gold_run, tmp_path):
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_ctrl_c_or_sigterm_stops_the_run_and_removes_its_containers(docker_engine, mini, gold_run, tmp_path, sig):
+    """SIGTERM is how batch schedulers, `docker stop` and `kill` end a job: it stops a run as Ctrl-C does."""
     results = tmp_path / "results"
     argv = [sys.executable, "-m", "swebench_runner", "eval", "--split", "mini", "--predictions", "gold",
             "--run-id", "ctrlc", "--results-dir", str(results), "--max-workers", "2"]
@@ -53,7 +55,7 @@ def test_ctrl_c_stops_the_run_and_removes_its_containers(docker_engine, mini, go
     while time.monotonic() < deadline and not [c for c in docker_engine.containers.list(filters=label)
                                                 if c.labels.get("swerun.role") != "netns"]:
         time.sleep(0.02)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode != 0
     assert not docker_engine.containers.list(all=True, filters={"label": f"{sdocker.RUN_LABEL}=ctrlc"}), err
