@@ -238,6 +238,8 @@ def build_base_debootstrap(recipe: BaseRecipe, log_path: Path) -> None:
             if recipe.keyring:
                 argv.append(f"--keyring={fetch_keyring(recipe.keyring, log_path)}")
             argv += [recipe.suite, str(rootfs), recipe.mirror]
+            if recipe.script:
+                argv.append(str(Path("/usr/share/debootstrap/scripts") / recipe.script))
             out.write("$ " + " ".join(argv) + "\n")
             out.flush()
             proc = subprocess.run(argv, stdout=out, stderr=subprocess.STDOUT, check=False)

@@ -67,6 +67,7 @@ class BaseRecipe:
     components: tuple[str, ...] = ()  # empty: debootstrap's default (main)
     pockets: tuple[str, ...] = ()  # e.g. updates, security: added after debootstrap, then upgraded to
     keyring: Keyring | None = None  # empty: the host's keyring for the distribution
+    script: str | None = None  # debootstrap script for a suite newer than the host's debootstrap knows
 
     @property
     def tag(self) -> str:
@@ -114,7 +115,8 @@ def base_recipes() -> dict[str, BaseRecipe]:
             mirror = os.environ.get(f"SWERUN_{distro.upper()}_MIRROR", DEFAULT_MIRRORS[distro])
             keyring = Keyring(**data["keyring"]) if data.get("keyring") else None
             recipe = BaseRecipe(data["suite"], str(data["python"]), tuple(data["packages"]), mirror, distro,
-                                tuple(data.get("components", ())), tuple(data.get("pockets", ())), keyring)
+                                tuple(data.get("components", ())), tuple(data.get("pockets", ())), keyring,
+                                data.get("script"))
         except (KeyError, TypeError) as exc:
             raise SpecError(f"bad base recipe: {exc!r}", source=str(path)) from None
         if recipe.python in out:
