@@ -31,7 +31,8 @@ def test_gold_resolves_on_focal_python_3_8_from_a_user_spec_folder(docker_engine
     bundled = yaml.safe_load((harness_dir() / "specs" / "swerun-mini__textkit.yaml").read_text())
     entry = bundled["versions"]["1.0"]
     entry.update(python="3.8", bootstrap_packages=["pip==24.3.1"],  # focal's venv pip cannot install PEP 660
-                 pip_packages=["pytest==8.3.4", "setuptools==75.3.0", "wheel==0.45.1"])  # the last for 3.8
+                 pip_packages=["pytest==8.3.4", "setuptools==75.3.0", "wheel==0.45.1"],  # the last for 3.8
+                 install=[entry["install"][0] + " --ignore-requires-python"])  # textkit says >=3.9, runs on 3.8
     specs = tmp_path / "specs"
     specs.mkdir()
     (specs / "swerun-mini__textkit.yaml").write_text(yaml.safe_dump(bundled))
