@@ -8,8 +8,12 @@ import pytest
 from pydantic import SecretStr
 
 from swebench_runner.agent.adapters.proxy import SOCKET_NAME, ModelProxy
+from swebench_runner.agent.adapters.qwen_code import QwenCodeAgent
 from swebench_runner.agent.loop import AgentLimits
 from swebench_runner.agent.trajectory import ExitStatus
+from swebench_runner.builder import ImageInfo
+from swebench_runner.dataset import load_dataset
+from swebench_runner.errors import SpecError
 from swebench_runner.model import ModelSettings
 
 from ..helpers import swerun
@@ -75,6 +79,18 @@ def qwen_script(req) -> Reply:
 
 @pytest.mark.docker
 @pytest.mark.slow
+def test_qwen_code_refuses_bases_too_old_for_node_22_by_name():
+    """Ubuntu bionic/xenial (Python 3.5-3.7) have glibc < 2.28: a clear refusal, not a crash inside the layer."""
+    inst = load_dataset("mini").instances[0]
+    settings = ModelSettings(model="m", label="m", base_url="http://127.0.0.1:9/v1", api_key=SecretStr(SENTINEL_KEY))
+    agent = QwenCodeAgent(settings, AgentLimits())
+    bionic = ImageInfo("swerun/eval-x:0", "sha256:0", (), "cache",
+                       {"swerun.base.suite": "bionic", "swerun.python": "3.6"})
+    with pytest.raises(SpecError) as err:
+        agent.image(None, bionic, inst)  # type: ignore[arg-type]  # refused before any build
+    assert inst.instance_id in str(err.value) and "glibc 2.27" in str(err.value) and "--agent swerun" in str(err.value)
+
+
 def test_qwen_code_fixes_an_instance_that_then_resolves(
     docker_engine, npm_available, instance_image, serve, tmp_path, monkeypatch
 ):

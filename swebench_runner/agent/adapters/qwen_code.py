@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from ...builder import ImageBuilder, ImageInfo
+from ...errors import SpecError
 from ...model import ModelSettings, Usage
 from ...resources import harness_dir
 from ...sandbox.base import Sandbox
@@ -77,6 +78,13 @@ class QwenCodeAgent:
             blobs={"agent/node.tgz": (node.path, node.integrity), "agent/qwen-code.tgz": (qwen.path, qwen.integrity)})
 
     def image(self, builder: ImageBuilder, instance_image: ImageInfo, instance: Instance) -> str:
+        suite = instance_image.labels.get("swerun.base.suite", "")
+        too_old = _recipe().get("too_old_bases") or {}
+        if suite in too_old:
+            python = instance_image.labels.get("swerun.python")
+            raise SpecError(f"Qwen Code runs on Node.js 22, which needs glibc 2.28 or newer; this instance's base "
+                            f"is {suite} ({too_old[suite]}, for Python {python}). Use --agent swerun for it",
+                            instance_id=instance.instance_id)
         return ensure_layer(self.layer(instance_image.tag, instance.instance_id), builder).tag
 
     def open(self, image: str, *, run_id: str, name: str, labels: Mapping[str, str]) -> DockerSandbox:
