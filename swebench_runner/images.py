@@ -239,6 +239,61 @@ def requirements_for(instance: Instance, spec: VersionSpec, store: FileReader) -
     return clean_requirements(lines, spec.requirements_replace)
 
 
+CONDA_DEP_RE = re.compile(r"^(?:[\w.-]+::)?([A-Za-z0-9][A-Za-z0-9._-]*)\s*(.*)$")
+
+
+def conda_to_pip(dep: str) -> str | None:
+    """A conda match spec as a pip requirement; None for what pip cannot or need not install.
+
+    conda's ``=1.20`` and ``1.20`` (after a space) are fuzzy (1.20.*) where pip's ``==`` is exact; a
+    build string after a second ``=`` or space has no pip meaning and is dropped.
+    """
+    m = CONDA_DEP_RE.match(dep.strip())
+    if not m or m[1] in ("python", "pip"):
+        return None
+    name, rest = m[1], m[2].strip()
+    if not rest:
+        return name
+    if "|" in rest:
+        log.warning("conda dependency %r: alternatives have no pip form; taking it unconstrained", dep)
+        return name
+    if rest[0] == "=" and not rest.startswith("=="):
+        rest = rest[1:]
+    if rest[0].isdigit():  # fuzzy version, maybe followed by a build string
+        version = re.split(r"[=\s]", rest)[0]
+        return f"{name}=={version if version.endswith('*') else version + '.*'}"
+    return name + rest.replace(" ", "")
+
+
+def conda_environment_requirements(instance: Instance, spec: VersionSpec, store: FileReader) -> list[str]:
+    """The dependencies of the spec's conda environment files (at the env commit) as pip requirement lines."""
+    out: list[str] = []
+    for path in spec.conda_environment_files:
+        text = store.read_file(instance.repo, instance.env_commit, path)
+        where = dict(source=str(spec_file(instance.repo)), instance_id=instance.instance_id,
+                     field="conda_environment_files")
+        if text is None:
+            raise SpecError(f"conda environment file {path!r} not found at {instance.env_commit[:12]}", **where)
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise SpecError(f"{path} at {instance.env_commit[:12]} is not valid YAML: {exc}", **where) from None
+        deps = data.get("dependencies") if isinstance(data, dict) else None
+        if not isinstance(deps, list):
+            raise SpecError(f"{path} at {instance.env_commit[:12]} has no dependencies list", **where)
+        for dep in deps:
+            if isinstance(dep, dict):  # the `- pip:` section is pip requirements already
+                out += [str(line) for line in dep.get("pip") or [] if not _is_local_install(str(line))]
+            elif (line := conda_to_pip(str(dep))) is not None:
+                out.append(line)
+    return clean_requirements(out, spec.requirements_replace)
+
+
+def _constraints(pins: list[str]) -> str:
+    """Pins as a pip constraints file (which refuses extras)."""
+    return "".join(re.sub(r"\[[^\]]*\]", "", pin) + "\n" for pin in pins)
+
+
 def _pip(packages: list[str]) -> str:
     return "python -m pip install -q " + shlex.join(packages)
 
@@ -264,6 +319,11 @@ def env_recipe(instance: Instance, spec: VersionSpec, store: RepoStore) -> Layer
     if reqs:
         files["build/requirements.txt"] = "\n".join(reqs) + "\n"
         lines.append("python -m pip install -q -r /swerun-build/requirements.txt")
+    conda_reqs = conda_environment_requirements(instance, spec, store)
+    if conda_reqs:  # resolved together with the pins, so that what they pull in agrees with them
+        files["build/environment.txt"] = "\n".join(conda_reqs) + "\n"
+        files["build/pins.txt"] = _constraints(spec.pip_packages)
+        lines.append("python -m pip install -q -r /swerun-build/environment.txt -c /swerun-build/pins.txt")
     if spec.pip_packages:
         lines.append(_pip(spec.pip_packages))
     lines += spec.env_post_install

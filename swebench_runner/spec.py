@@ -168,9 +168,9 @@ class VersionSpec(BaseModel):
     """How to build and test one (repository, version).
 
     The env layer runs, in order: ``system_packages``, ``env_setup``, a venv of ``python``,
-    ``bootstrap_packages``, the requirement files (read at ``environment_setup_commit``), then
-    ``pip_packages`` (so the spec's pins win over the files', as in the official harness), then
-    ``env_post_install``. The instance layer runs ``pre_install`` then ``install`` in ``/testbed``.
+    ``bootstrap_packages``, the requirement files and then the conda environment files (both read at
+    ``environment_setup_commit``), then ``pip_packages`` (so the spec's pins win over the files', as in
+    the official harness), then ``env_post_install``. The instance layer runs ``pre_install`` then ``install`` in ``/testbed``.
     With ``uploaded_before``, every pip call after the bootstrap (build isolation included) sees PyPI
     as it was on that date.
     """
@@ -194,9 +194,15 @@ class VersionSpec(BaseModel):
     requirements_search: list[str] = Field(
         default_factory=list, description="repo files tried in order at environment_setup_commit; the first that "
                                           "exists is installed (the official per-repository path list)")
+    conda_environment_files: list[str] = Field(
+        default_factory=list, description="conda environment files (environment.yml) read at "
+                                          "environment_setup_commit; their dependencies are installed with pip, "
+                                          "constrained by pip_packages (conda names that differ on PyPI are "
+                                          "mapped by requirements_replace)")
     requirements_replace: dict[str, str] = Field(
         default_factory=dict, description="requirement name -> replacement line ('' drops it), for packages "
-                                          "that left PyPI or cannot install on this Python")
+                                          "that left PyPI, are named otherwise there, or cannot install on "
+                                          "this Python")
     pip_packages: list[str] = Field(default_factory=list, description="pinned requirements (name==version)")
     uploaded_before: str | None = Field(
         default=None, description="ISO date: after the bootstrap, pip sees only releases uploaded before it "

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from swebench_runner.errors import SpecError
-from swebench_runner.images import (base_for, clean_requirements, env_recipe, expand_requirements,
+from swebench_runner.images import (base_for, clean_requirements, conda_to_pip, env_recipe, expand_requirements,
                                     instance_recipe, requirements_for)
 from swebench_runner.spec import DirectiveFiles, Directives, ScmVersion, VersionSpec, _load, normalize_tag
 from swebench_runner.types import Instance
@@ -171,6 +171,33 @@ def test_env_layer_installs_requirements_before_pins():
     assert order == sorted(order)
     assert rec.files["build/requirements.txt"] == "pytest==7.3.0\n"
     assert rec.labels["swerun.python"] == "3.11" and rec.labels["swerun.base"].startswith("swerun/base:bookworm")
+
+
+@pytest.mark.parametrize("dep, line", [
+    ("numpy", "numpy"), ("numpy=1.20", "numpy==1.20.*"), ("numpy 1.20.*", "numpy==1.20.*"),
+    ("numpy==1.20", "numpy==1.20"), ("numpy>=1.20,<2", "numpy>=1.20,<2"), ("numpy=1.20=py38_0", "numpy==1.20.*"),
+    ("conda-forge::scipy >=1.5", "scipy>=1.5"), ("a 1.2|1.3", "a"), ("python=3.10", None), ("pip", None),
+])
+def test_conda_match_specs_as_pip_requirements(dep, line):
+    assert conda_to_pip(dep) == line
+
+
+def test_conda_environment_file_is_installed_under_the_pins():
+    env_yml = ("name: t\nchannels: [conda-forge]\ndependencies:\n  - python=3.10\n  - numpy<1.24\n"
+               "  - dask-core\n  - cdms2\n  - lxml # optional\n  - pip:\n      - numbagg\n      - -e .\n")
+    store = FakeStore({"ci/environment.yml": env_yml})
+    spec = make_spec(conda_environment_files=["ci/environment.yml"], pip_packages=["numpy==1.23.0", "xarray[io]==1"],
+                     requirements_replace={"dask-core": "dask", "cdms2": ""})
+    rec = env_recipe(make_instance(), spec, store)
+    assert rec.files["build/environment.txt"].split() == ["numpy<1.24", "dask", "lxml", "numbagg"]
+    assert rec.files["build/pins.txt"] == "numpy==1.23.0\nxarray==1\n"  # constraints refuse extras
+    script = rec.files["build/setup.sh"]
+    assert script.index("-r /swerun-build/environment.txt -c /swerun-build/pins.txt") < script.index("numpy==1.23.0")
+    assert (ENV_SHA, "ci/environment.yml") in store.reads  # read at the env commit
+    with pytest.raises(SpecError, match=r"field 'conda_environment_files'.*not found"):
+        env_recipe(make_instance(), spec, FakeStore({}))
+    with pytest.raises(SpecError, match="no dependencies list"):
+        env_recipe(make_instance(), spec, FakeStore({"ci/environment.yml": "name: t\n"}))
 
 
 # --- schema and errors -------------------------------------------------------------------------
