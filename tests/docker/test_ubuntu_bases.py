@@ -8,8 +8,12 @@ import urllib.request
 import pytest
 import yaml
 
-from swebench_runner.images import base_recipes
+from swebench_runner.builder import ImageBuilder
+from swebench_runner.dataset import load_dataset
+from swebench_runner.images import base_for, base_recipes, env_recipe
+from swebench_runner.repos import RepoStore
 from swebench_runner.resources import harness_dir
+from swebench_runner.spec import spec_for
 
 from ..helpers import swerun
 
@@ -54,3 +58,20 @@ def test_gold_resolves_on_focal_python_3_8_from_a_user_spec_folder(docker_engine
     assert again.returncode == 0, again.stdout + again.stderr
     result = json.loads((tmp_path / "results" / "deb" / IDS[0] / "result.json").read_text())
     assert result["environment"]["python"] == "3.11"
+
+
+def test_an_environment_builds_on_bionic_whose_venv_starts_with_pip_9(docker_engine, ubuntu_archive, tmp_path):
+    """Python 3.6 (140 Verified rows) is bionic's, and its venv starts with pip 9.0.1: the env layer must get
+    from there to the spec's pins (pip 9 crashed on PIP_NO_CACHE_DIR=1 and looked for pypi.python.org)."""
+    inst = load_dataset("mini").instances[0]
+    spec = spec_for(inst).model_copy(update={"python": "3.6", "bootstrap_packages": ["pip==21.3.1"],
+                                             "pip_packages": ["pytest==7.0.1"], "install": []})
+    builder = ImageBuilder(RepoStore(), tmp_path / "logs")
+    assert builder.ensure_base(base_for(spec, inst)).tag == base_recipes()["3.6"].tag
+    env = builder.ensure(env_recipe(inst, spec, builder.store))
+    out = docker_engine.containers.run(env.tag, ["bash", "-c", "python -V; python -m pip --version; pytest --version; "
+                                                 "ls /root/.cache/pip 2>/dev/null | wc -l"],
+                                       remove=True, stderr=True).decode()
+    assert "Python 3.6.9" in out and "pip 21.3.1" in out and "pytest 7.0.1" in out, out
+    assert out.split()[-1] == "0"  # nothing cached in the layer
+    assert env.labels["swerun.base.suite"] == "bionic"
