@@ -18,9 +18,9 @@ import tarfile
 import tempfile
 import urllib.request
 from collections.abc import Callable
-from typing import IO
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from docker.errors import APIError, ImageNotFound
 from filelock import FileLock
@@ -185,7 +185,10 @@ def fetch_keyring(keyring: Keyring, log_path: Path) -> Path:
             raise ImageBuildError(f"keyring {keyring.url} has sha256 {digest}, expected {keyring.sha256}",
                                   str(log_path))
         subprocess.run(["dpkg-deb", "-x", str(deb), str(Path(tmp) / "x")], check=True, capture_output=True)
-        os.replace(Path(tmp) / "x" / keyring.member, dest)
+        member = Path(tmp) / "x" / keyring.member
+        if not member.is_file():
+            raise ImageBuildError(f"{keyring.url} holds no {keyring.member}", str(log_path))
+        os.replace(member, dest)
     return dest
 
 

@@ -80,5 +80,7 @@ def test_keyring_is_taken_from_the_pinned_package_only(served, tmp_path, monkeyp
         fetch_keyring(Keyring(f"{url}/k.deb", "0" * 64, "usr/share/keyrings/test.gpg"), tmp_path / "log")
     got = fetch_keyring(Keyring(f"{url}/k.deb", digest, "usr/share/keyrings/test.gpg"), tmp_path / "log")
     assert Path(got).read_bytes() == b"not really a key"
+    with pytest.raises(ImageBuildError, match="holds no usr/share/keyrings/other.gpg"):
+        fetch_keyring(Keyring(f"{url}/k.deb", digest, "usr/share/keyrings/other.gpg"), tmp_path / "log")
     with pytest.raises(ImageBuildError, match="cannot download"):
         fetch_keyring(Keyring(f"{url}/missing.deb", "1" * 64, "usr/share/keyrings/test.gpg"), tmp_path / "log")
