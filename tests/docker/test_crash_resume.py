@@ -49,7 +49,9 @@ def test_ctrl_c_or_sigterm_stops_the_run_and_removes_its_containers(docker_engin
     results = tmp_path / "results"
     argv = [sys.executable, "-m", "swebench_runner", "eval", "--split", "mini", "--predictions", "gold",
             "--run-id", "ctrlc", "--results-dir", str(results), "--max-workers", "2"]
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    # as in a terminal: a test run started in the background inherits SIGINT ignored, which Python keeps
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     label = {"label": f"{sdocker.RUN_LABEL}=ctrlc", "status": "running"}
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and not [c for c in docker_engine.containers.list(filters=label)
