@@ -77,8 +77,6 @@ def qwen_script(req) -> Reply:
     ][min(n, 2)]
 
 
-@pytest.mark.docker
-@pytest.mark.slow
 def test_qwen_code_refuses_bases_too_old_for_node_22_by_name():
     """Ubuntu bionic/xenial (Python 3.5-3.7) have glibc < 2.28: a clear refusal, not a crash inside the layer."""
     inst = load_dataset("mini").instances[0]
@@ -91,6 +89,8 @@ def test_qwen_code_refuses_bases_too_old_for_node_22_by_name():
     assert inst.instance_id in str(err.value) and "glibc 2.27" in str(err.value) and "--agent swerun" in str(err.value)
 
 
+@pytest.mark.docker
+@pytest.mark.slow
 def test_qwen_code_fixes_an_instance_that_then_resolves(
     docker_engine, npm_available, instance_image, serve, tmp_path, monkeypatch
 ):
