@@ -3,18 +3,19 @@
 import http.client
 import json
 import socket
+import urllib.request
+from pathlib import Path
 
 import pytest
+import yaml
 from pydantic import SecretStr
 
 from swebench_runner.agent.adapters.proxy import SOCKET_NAME, ModelProxy
-from swebench_runner.agent.adapters.qwen_code import QwenCodeAgent
 from swebench_runner.agent.loop import AgentLimits
 from swebench_runner.agent.trajectory import ExitStatus
-from swebench_runner.builder import ImageInfo
-from swebench_runner.dataset import load_dataset
-from swebench_runner.errors import SpecError
+from swebench_runner.images import base_recipes
 from swebench_runner.model import ModelSettings
+from swebench_runner.resources import SPECS_ENV, harness_dir
 
 from ..helpers import swerun
 from .conftest import SENTINEL_KEY
@@ -77,23 +78,33 @@ def qwen_script(req) -> Reply:
     ][min(n, 2)]
 
 
-def test_qwen_code_refuses_bases_too_old_for_node_22_by_name():
-    """Ubuntu bionic/xenial (Python 3.5-3.7) have glibc < 2.28: a clear refusal, not a crash inside the layer."""
-    inst = load_dataset("mini").instances[0]
-    settings = ModelSettings(model="m", label="m", base_url="http://127.0.0.1:9/v1", api_key=SecretStr(SENTINEL_KEY))
-    agent = QwenCodeAgent(settings, AgentLimits())
-    bionic = ImageInfo("swerun/eval-x:0", "sha256:0", (), "cache",
-                       {"swerun.base.suite": "bionic", "swerun.python": "3.6"})
-    with pytest.raises(SpecError) as err:
-        agent.image(None, bionic, inst)  # type: ignore[arg-type]  # refused before any build
-    assert inst.instance_id in str(err.value) and "glibc 2.27" in str(err.value) and "--agent swerun" in str(err.value)
+def bionic_specs(folder: Path) -> Path:
+    """textkit on Python 3.7, which only the Ubuntu bionic base (glibc 2.27) provides."""
+    spec = yaml.safe_load((harness_dir() / "specs" / "swerun-mini__textkit.yaml").read_text())
+    entry = spec["versions"]["1.0"]
+    entry.update(python="3.7", bootstrap_packages=["pip==24.0"],  # the last pips and pins for 3.7
+                 pip_packages=["pytest==7.4.4", "setuptools==68.0.0", "wheel==0.42.0"],
+                 install=[entry["install"][0] + " --ignore-requires-python"])
+    folder.mkdir()
+    (folder / "swerun-mini__textkit.yaml").write_text(yaml.safe_dump(spec))
+    return folder
 
 
 @pytest.mark.docker
 @pytest.mark.slow
+@pytest.mark.parametrize("base", ["bookworm", "bionic"])
 def test_qwen_code_fixes_an_instance_that_then_resolves(
-    docker_engine, npm_available, instance_image, serve, tmp_path, monkeypatch
+    docker_engine, npm_available, instance_image, serve, tmp_path, monkeypatch, base
 ):
+    """On bookworm Node runs as shipped; on bionic (glibc 2.27 < the 2.28 Node 22 needs) it runs on the
+    layer's private copy of bookworm's runtime."""
+    if base == "bionic":
+        try:
+            urllib.request.urlopen(urllib.request.Request(base_recipes()["3.7"].keyring.url, method="HEAD"),
+                                   timeout=15).close()
+        except OSError as exc:
+            pytest.skip(f"Ubuntu's archive does not answer here: {exc}")
+        monkeypatch.setenv(SPECS_ENV, str(bionic_specs(tmp_path / "specs")))
     monkeypatch.setenv("OPENAI_API_KEY", SENTINEL_KEY)
     srv = serve(qwen_script, model="qwen3-coder-plus")
     res = swerun(
@@ -128,3 +139,5 @@ def test_qwen_code_fixes_an_instance_that_then_resolves(
     # the key was added on the host: the server saw it, the container and every file did not
     assert {r.headers["authorization"] for r in srv.requests} == {f"Bearer {SENTINEL_KEY}"}
     assert SENTINEL_KEY not in "\n".join(p.read_text(errors="replace") for p in run.rglob("*") if p.is_file())
+    env = json.loads((run / T2 / "result.json").read_text())["environment"]
+    assert env["base.suite"] == base and env["python"] == {"bookworm": "3.11", "bionic": "3.7"}[base]

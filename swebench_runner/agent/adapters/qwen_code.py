@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from ...builder import ImageBuilder, ImageInfo
-from ...errors import SpecError
+from ...images import BaseRecipe, base_recipes
 from ...model import ModelSettings, Usage
 from ...resources import harness_dir
 from ...sandbox.base import Sandbox
@@ -29,6 +29,7 @@ from ..agents import OnStep
 from ..loop import AgentLimits
 from ..trajectory import ExitStatus, Step, ToolRecord, Trajectory
 from . import npm
+from .node_runtime import patched_node
 from .base import KEY_PLACEHOLDER, MODEL_MOUNT, ProxiedSandbox, open_proxied, wire_to_message
 from .layer import AgentLayer, ensure_layer
 from .proxy import SOCKET_NAME
@@ -45,6 +46,12 @@ IGNORED = ".qwen/\nQWEN.md\n"  # what the CLI may leave in the repository; kept 
 @cache
 def _recipe() -> dict[str, Any]:
     return yaml.safe_load((harness_dir() / "agent" / "qwen-code.yaml").read_text(encoding="utf-8"))
+
+
+def _runtime_base() -> BaseRecipe:
+    """The base whose C/C++ runtime Node runs on in every agent layer (see node_runtime.py)."""
+    suite = _recipe()["runtime_base"]
+    return next(r for r in base_recipes().values() if r.suite == suite)
 
 
 def _arch() -> str:
@@ -68,23 +75,21 @@ class QwenCodeAgent:
         node_pkg = r["node"]["package"].get(_arch())
         if node_pkg is None:
             raise ValueError(f"no Node.js package for architecture {_arch()} in qwen-code.yaml")
-        node = npm.fetch(node_pkg, r["node"]["version"])
+        loader = r["runtime_loader"][_arch()]
+        node = patched_node(npm.fetch(node_pkg, r["node"]["version"]), loader)
         qwen = npm.fetch(r["package"], r["version"])
         folder = harness_dir() / "agent"
+        dockerfile = ((folder / "qwen-code.Dockerfile").read_text(encoding="utf-8")
+                      .replace("@RUNTIME@", _runtime_base().tag)
+                      .replace("@LIBDIR@", r["runtime_libdir"][_arch()])
+                      .replace("@LOADER@", loader))
         return AgentLayer(
-            kind="qwen-code", instance_id=instance_id, parent=instance_image,
-            dockerfile=(folder / "qwen-code.Dockerfile").read_text(encoding="utf-8"),
+            kind="qwen-code", instance_id=instance_id, parent=instance_image, dockerfile=dockerfile,
             texts={f"agent/{n}": (folder / n).read_text(encoding="utf-8") for n in AGENT_FILES},
-            blobs={"agent/node.tgz": (node.path, node.integrity), "agent/qwen-code.tgz": (qwen.path, qwen.integrity)})
+            blobs={"agent/node": (node.path, node.integrity), "agent/qwen-code.tgz": (qwen.path, qwen.integrity)})
 
     def image(self, builder: ImageBuilder, instance_image: ImageInfo, instance: Instance) -> str:
-        suite = instance_image.labels.get("swerun.base.suite", "")
-        too_old = _recipe().get("too_old_bases") or {}
-        if suite in too_old:
-            python = instance_image.labels.get("swerun.python")
-            raise SpecError(f"Qwen Code runs on Node.js 22, which needs glibc 2.28 or newer; this instance's base "
-                            f"is {suite} ({too_old[suite]}, for Python {python}). Use --agent swerun for it",
-                            instance_id=instance.instance_id)
+        builder.ensure_base(_runtime_base())  # the second stage of the layer's Dockerfile
         return ensure_layer(self.layer(instance_image.tag, instance.instance_id), builder).tag
 
     def open(self, image: str, *, run_id: str, name: str, labels: Mapping[str, str]) -> DockerSandbox:
