@@ -39,3 +39,18 @@ def shared_data() -> Path:
 
 def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="session")
+def ubuntu_archive():
+    """A skip where Ubuntu's archive does not answer: it is a registry outside the project, not something
+    `.ci/run` can install (the Ubuntu bases, Python 3.5-3.8/3.10/3.12, come from it)."""
+    import urllib.request
+
+    from swebench_runner.images import base_recipes
+
+    url = base_recipes()["3.8"].keyring.url
+    try:
+        urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=15).close()
+    except OSError as exc:
+        pytest.skip(f"Ubuntu's archive does not answer here: {exc}")

@@ -3,7 +3,6 @@
 import http.client
 import json
 import socket
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,6 @@ from pydantic import SecretStr
 from swebench_runner.agent.adapters.proxy import SOCKET_NAME, ModelProxy
 from swebench_runner.agent.loop import AgentLimits
 from swebench_runner.agent.trajectory import ExitStatus
-from swebench_runner.images import base_recipes
 from swebench_runner.model import ModelSettings
 from swebench_runner.resources import SPECS_ENV, harness_dir
 
@@ -94,16 +92,12 @@ def bionic_specs(folder: Path) -> Path:
 @pytest.mark.slow
 @pytest.mark.parametrize("base", ["bookworm", "bionic"])
 def test_qwen_code_fixes_an_instance_that_then_resolves(
-    docker_engine, npm_available, instance_image, serve, tmp_path, monkeypatch, base
+    docker_engine, npm_available, instance_image, serve, tmp_path, monkeypatch, request, base
 ):
-    """On bookworm Node runs as shipped; on bionic (glibc 2.27 < the 2.28 Node 22 needs) it runs on the
-    layer's private copy of bookworm's runtime."""
+    """Node runs on the layer's private copy of bookworm's runtime, also on bionic, whose glibc 2.27 is
+    older than the 2.28 Node 22 needs."""
     if base == "bionic":
-        try:
-            urllib.request.urlopen(urllib.request.Request(base_recipes()["3.7"].keyring.url, method="HEAD"),
-                                   timeout=15).close()
-        except OSError as exc:
-            pytest.skip(f"Ubuntu's archive does not answer here: {exc}")
+        request.getfixturevalue("ubuntu_archive")
         monkeypatch.setenv(SPECS_ENV, str(bionic_specs(tmp_path / "specs")))
     monkeypatch.setenv("OPENAI_API_KEY", SENTINEL_KEY)
     srv = serve(qwen_script, model="qwen3-coder-plus")
