@@ -1,8 +1,14 @@
+import os
+
 import pytest
 
 from swebench_runner.dataset import load_dataset
 from swebench_runner.predictions import load_predictions
 from swebench_runner.runner import RunConfig, run_evaluation
+
+# Real-repository tests need mirrors that only a machine with the fetch tool has: an opt-in suite
+# (SWERUN_MIRRORS=/path/to/mirrors), never collected otherwise, so it can neither skip nor fail in CI.
+collect_ignore = [] if os.environ.get("SWERUN_MIRRORS") else ["test_real_repos.py"]
 
 
 @pytest.fixture(scope="session")

@@ -1,8 +1,9 @@
 """Real SWE-bench Verified instances end to end, offline, from local mirrors (opt-in).
 
-Runs only where the mirrors exist (``/work/.mirror/<owner>+<name>/repo``, or ``SWERUN_MIRRORS``
-pointing at a folder laid out the same way); the URL template is set here, so nothing is fetched from
-GitHub. A cold machine builds the images first (minutes); later runs reuse them.
+Collected only when ``SWERUN_MIRRORS`` names a folder of mirrors laid out as
+``<owner>+<name>/repo`` (the fetch tool's layout; see tests/docker/conftest.py); the URL template is set
+here, so nothing is fetched from GitHub. CI has no mirrors and does not opt in; a run that opts in fails
+for any mirror it lacks. A cold machine builds the images first (minutes); later runs reuse them.
 
 What is checked: gold resolves and the placebo (no fix) does not, on the instances whose suites can
 pass here; the pytest build carries the version a full clone would have; an instance layer adds at
@@ -27,7 +28,7 @@ from swebench_runner.validate import placebo_predictions
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
-MIRRORS = Path(os.environ.get("SWERUN_MIRRORS", "/work/.mirror"))
+MIRRORS = Path(os.environ["SWERUN_MIRRORS"])  # set, or this module is not collected
 URL = f"file://{MIRRORS}/{{owner}}+{{name}}/repo"
 MAX_INSTANCE_LAYER = 10 * 1024 * 1024
 
@@ -48,8 +49,9 @@ CASES = {
 }
 
 
-def _have(repo: str) -> bool:
-    return (MIRRORS / repo.replace("/", "+") / "repo").is_dir()
+def _need(repo: str) -> None:
+    if not (MIRRORS / repo.replace("/", "+") / "repo").is_dir():
+        pytest.fail(f"SWERUN_MIRRORS={MIRRORS} has no mirror of {repo}")
 
 
 @pytest.fixture(scope="module")
@@ -71,8 +73,7 @@ def _run(verified, ids, preds_kind, root, run_id):
 
 @pytest.mark.parametrize("repo", sorted(CASES))
 def test_gold_resolves_and_no_fix_does_not(repo, docker_engine, verified, tmp_path):
-    if not _have(repo):
-        pytest.skip(f"no mirror of {repo} under {MIRRORS}")
+    _need(repo)
     ids = CASES[repo]
     gold = _run(verified, ids, "gold", tmp_path, "gold")
     assert gold.report["resolved_ids"] == sorted(ids), {i: gold.results[i].reason for i in ids}
@@ -84,8 +85,7 @@ def test_gold_resolves_and_no_fix_does_not(repo, docker_engine, verified, tmp_pa
 
 
 def test_pytest_installs_with_the_full_clone_version_and_small_layers(docker_engine, verified, tmp_path):
-    if not _have("pytest-dev/pytest"):
-        pytest.skip(f"no mirror of pytest-dev/pytest under {MIRRORS}")
+    _need("pytest-dev/pytest")
     inst = verified.by_id()["pytest-dev__pytest-7432"]
     spec = spec_for(inst)
     store = RepoStore(URL)

@@ -1,5 +1,5 @@
 """Ubuntu bases: Pythons that Debian's current releases lack (SWE-bench spans 3.5 to 3.11), built with
-debootstrap from Ubuntu's archive and used end to end (skipped where that archive does not answer)."""
+debootstrap from Ubuntu's archive and used end to end (see the ubuntu_archive fixture)."""
 
 import json
 
