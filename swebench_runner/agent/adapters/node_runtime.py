@@ -20,6 +20,7 @@ import sys
 import tarfile
 import tempfile
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from filelock import FileLock
@@ -48,6 +49,7 @@ def _patchelf() -> str:
     return found
 
 
+@cache  # one patchelf call and one hash of the 120 MB binary per process, not per instance
 def patched_node(node: Tarball, loader: str) -> PatchedNode:
     """``package/bin/node`` of the npm tarball, with interpreter ``RUNTIME_DIR/loader`` and that rpath."""
     patchelf = _patchelf()
