@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import lzma
 import os
+import tarfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -11,7 +15,9 @@ import pytest
 from swebench_runner.errors import DockerUnavailable
 
 IN_CI = bool(os.environ.get("CI"))
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "swebench"
+# Real SWE-bench data cut down for the tests (see its README.md): ``<name>.jsonl.xz`` rows and
+# ``<name>.tar.xz`` archives of files.
+SWEBENCH_DATA = Path(__file__).resolve().parent / "data" / "swebench"
 
 
 @pytest.fixture(scope="session")
@@ -27,14 +33,48 @@ def docker_engine():
         pytest.skip(f"no Docker engine here: {exc}")
 
 
+@functools.cache
+def _jsonl_text(name: str) -> str:
+    with lzma.open(SWEBENCH_DATA / f"{name}.jsonl.xz", "rt", encoding="utf-8") as f:
+        return f.read()
+
+
+def swebench_rows(name: str) -> list[dict]:
+    """The bundled rows of ``tests/data/swebench/<name>.jsonl.xz`` (``verified``, ``lite``), in dataset
+    order; a fresh list of fresh dicts on every call."""
+    return [json.loads(line) for line in _jsonl_text(name).splitlines() if line.strip()]
+
+
+@functools.cache
+def _archive(name: str) -> dict[str, bytes]:
+    with tarfile.open(SWEBENCH_DATA / f"{name}.tar.xz", "r:xz") as tar:
+        return {m.name: tar.extractfile(m).read() for m in tar.getmembers() if m.isfile()}
+
+
+def swebench_file(archive: str, member: str) -> bytes:
+    """One file of ``tests/data/swebench/<archive>.tar.xz`` by its path in the archive, as stored."""
+    return _archive(archive)[member]
+
+
+def swebench_members(archive: str, folder: str = "") -> list[str]:
+    """The paths of the files in ``tests/data/swebench/<archive>.tar.xz`` under ``folder``, sorted."""
+    prefix = f"{folder.rstrip('/')}/" if folder else ""
+    return sorted(m for m in _archive(archive) if m.startswith(prefix))
+
+
 @pytest.fixture(scope="session")
-def shared_data() -> Path:
-    """The real SWE-bench data beside the project (../shared/swebench)."""
-    if not SHARED.is_dir():
-        if IN_CI:
-            pytest.fail(f"{SHARED} is missing")
-        pytest.skip(f"{SHARED} is missing")
-    return SHARED
+def swebench_jsonl(tmp_path_factory) -> Callable[[str], Path]:
+    """``swebench_jsonl("verified")``: a decompressed copy of a bundled dataset (``verified.jsonl``),
+    for ``load_dataset(dataset=...)``; written once per session."""
+    root = tmp_path_factory.mktemp("swebench")
+
+    def path(name: str) -> Path:
+        out = root / f"{name}.jsonl"
+        if not out.exists():
+            out.write_text(_jsonl_text(name), encoding="utf-8")
+        return out
+
+    return path
 
 
 def read_jsonl(path: Path) -> list[dict]:

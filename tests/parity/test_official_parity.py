@@ -1,4 +1,5 @@
-"""Parity with the official grader (swebench 5.0.2) on every real CodeR Lite evaluation log.
+"""Parity with the official grader (swebench 5.0.2) on every real CodeR Lite evaluation log with test
+output (224 logs, bundled in ``tests/data/swebench/lite__20240604_CodeR.tar.xz``).
 
 For each log the test section is cut out once (the output after the ``Test Script:`` command's
 ``Output:`` line, up to the pre-Docker harness's closing ``>>>>>`` marker) and given to both sides:
@@ -32,6 +33,7 @@ from swebench_runner.evaluation.eval_script import END, EXIT_CODE, START
 from swebench_runner.evaluation.log_parsers import REGISTRY, get_parser
 from swebench_runner.types import Instance, TestStatus
 
+from ..conftest import swebench_file, swebench_members, swebench_rows
 from ..parsers.logsnippets import INDEX, read_bytes
 
 IN_CI = bool(os.environ.get("CI"))
@@ -40,7 +42,7 @@ HAVE_SWEBENCH = importlib.util.find_spec("swebench") is not None
 pytestmark = pytest.mark.skipif(not HAVE_SWEBENCH and not IN_CI,
                                 reason="swebench is not installed (pip install swebench==5.0.2)")
 
-SUBMISSION = "lite__20240604_CodeR"
+SUBMISSION = "lite__20240604_CodeR"  # tests/data/swebench/lite__20240604_CodeR.tar.xz
 STATUSES = {s.value for s in TestStatus}
 # The closing marker the pre-Docker harness wrote from the test command's exit status.
 CLOSERS = {"All Tests Passed": 0, "Some Tests Failed": 1}
@@ -100,7 +102,7 @@ def section_span(text: str) -> tuple[int, int] | None:
     start = text.index("\n", script + 1) + 1
     if text.startswith("Output:\n", start):
         start += len("Output:\n")
-    closer = re.compile(r"^>>>>> ", re.M).search(text, start)
+    closer = re.compile(r"^>>>>> ", re.MULTILINE).search(text, start)
     return start, closer.start() if closer else len(text)
 
 
@@ -144,18 +146,20 @@ def _official_modules():
             importlib.import_module("swebench.harness.constants"))
 
 
-@pytest.fixture(scope="session")
-def experiment(shared_data: Path) -> Path:
-    return shared_data / "experiments" / SUBMISSION
+def submission_json(name: str) -> dict:
+    """``results.json`` or ``resolved_leaderboard.json`` of the bundled submission."""
+    return json.loads(swebench_file(SUBMISSION, name))
 
 
 @pytest.fixture(scope="session")
-def cases(shared_data: Path, experiment: Path, official) -> list[Case]:
-    rows = {r["instance_id"]: r for r in map(json.loads, (shared_data / "lite.jsonl").read_text().splitlines())}
+def cases(official) -> list[Case]:
+    rows = {r["instance_id"]: r for r in swebench_rows("lite")}
     out = []
-    for path in sorted((experiment / "logs").glob("*.eval.log")):
-        iid = path.name.split(".")[0]
-        text = path.read_bytes().decode("utf-8", errors="replace")
+    for member in swebench_members(SUBMISSION, "logs"):
+        if not member.endswith(".eval.log"):
+            continue
+        iid = member.removeprefix("logs/").split(".")[0]
+        text = swebench_file(SUBMISSION, member).decode("utf-8", errors="replace")
         span = section_span(text)
         if span is None:  # the patch did not apply or the environment failed: no tests ran
             continue
@@ -278,13 +282,13 @@ def test_full_pipelines_agree_on_the_same_log_file(cases, outcomes):
     assert validity == KNOWN_VALIDITY_DIFFERENCES
 
 
-def test_agreement_with_the_leaderboard(cases, outcomes, experiment, shared_data):
+def test_agreement_with_the_leaderboard(cases, outcomes):
     """Our verdicts (official semantics) on all 300 Lite instances vs the submission's results.json and
     the leaderboard's resolved list. Instances without test output count as unresolved."""
-    lite = [json.loads(line)["instance_id"] for line in (shared_data / "lite.jsonl").read_text().splitlines()]
+    lite = [r["instance_id"] for r in swebench_rows("lite")]
     ours = {iid for iid, o in outcomes.items() if o.whole_ours.resolved}
-    results = set(json.loads((experiment / "results.json").read_text())["resolved"])
-    board = set(json.loads((experiment / "resolved_leaderboard.json").read_text())["resolved"])
+    results = set(submission_json("results.json")["resolved"])
+    board = set(submission_json("resolved_leaderboard.json")["resolved"])
     vs_results = {i for i in lite if (i in ours) != (i in results)}
     vs_board = {i for i in lite if (i in ours) != (i in board)}
     print(f"\nresolved: ours {len(ours)}, results.json {len(results)}, leaderboard {len(board)}; "
@@ -308,8 +312,8 @@ EDGE_LINES = [
     "test_one (m.C) ... ok", "test_two (m.C) ... FAIL", "test_three (m.C) ... ERROR", "FAIL: test_two (m.C)",
     "ERROR: test_three (m.C)", "test_four (m.C) ... skipped 'no db'", "test_five (m.C) ...  OK",
     "   test_six (m.C) ... OK", "test_seven (m.C) ... Internal Server Error: /x/\nok",
-    "test_eight (m.C) ... Testing against Django installed in '/d' with up to 2 processes\n"
-    "System check identified no issues (0 silenced).\nok",
+    ("test_eight (m.C) ... Testing against Django installed in '/d' with up to 2 processes\n"
+     "System check identified no issues (0 silenced).\nok"),
     "test_nine (m.C) ... System check identified no issues (0 silenced)\nok", "ok", "okay then",
     "Applying sites.0002_alter_domain_unique...test_no_migrations (m.T) ... ok",
     "--version is equivalent to version", "FAIL:", "FAIL: ", "ERROR:",

@@ -56,7 +56,7 @@ def test_parsers_are_pure():
 
 def test_every_snippet_is_indexed_and_parses():
     stored = {p.name for p in LOGS.glob("*.log")}
-    assert stored == {n for n, e in INDEX.items() if "shared" not in e}
+    assert stored == {n for n, e in INDEX.items() if "archive" not in e}
     for name, entry in INDEX.items():
         assert entry["parser"] in REGISTRY or get_parser(entry["parser"])
         assert read_bytes(name)

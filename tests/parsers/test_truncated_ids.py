@@ -6,6 +6,8 @@ import json
 
 from swebench_runner.evaluation.grading import build_tests_status, passed
 
+from ..conftest import swebench_rows
+
 # PASS_TO_PASS of scikit-learn__scikit-learn-25570 (Lite), cut at the first space of the real id.
 TRUNCATED = ("sklearn/compose/tests/test_column_transformer.py::test_column_transformer_verbose"
              "[fit-est0-\\\\[ColumnTransformer\\\\].*\\\\(1")
@@ -26,7 +28,6 @@ def test_ids_cut_by_the_parser_itself_match_exactly(parsed):
     assert case in sm and passed(case, sm)
 
 
-def test_the_truncated_id_is_the_datasets(shared_data):
-    row = next(r for r in map(json.loads, (shared_data / "lite.jsonl").read_text().splitlines())
-               if r["instance_id"] == "scikit-learn__scikit-learn-25570")
+def test_the_truncated_id_is_the_datasets():
+    row = next(r for r in swebench_rows("lite") if r["instance_id"] == "scikit-learn__scikit-learn-25570")
     assert TRUNCATED in json.loads(row["PASS_TO_PASS"])

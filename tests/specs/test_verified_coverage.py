@@ -1,6 +1,6 @@
 """Every SWE-bench Verified row has an environment spec, a renderable eval script and the official parser.
 
-Pure checks over the 500 real rows in ``../shared/swebench/verified.jsonl``: no Docker, no network,
+Pure checks over the 500 real rows in ``tests/data/swebench/verified.jsonl.xz``: no Docker, no network,
 no repository mirrors. They catch a version missing from a spec file, a test command that does not
 survive shell quoting, a parser name that differs from the official per-repository one, and
 directives that do not point back at the files the test patch touches.
@@ -27,8 +27,8 @@ VERIFIED_REPOS = 12
 
 
 @pytest.fixture(scope="module")
-def verified(shared_data):
-    return load_dataset(dataset=str(shared_data / "verified.jsonl")).instances
+def verified(swebench_jsonl):
+    return load_dataset(dataset=str(swebench_jsonl("verified"))).instances
 
 
 @pytest.fixture(scope="module")

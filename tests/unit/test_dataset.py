@@ -82,8 +82,8 @@ def test_hub_dataset_offline_gives_a_clear_error(monkeypatch):
         load_dataset(dataset="SWE-bench/Not_A_Real_Split_For_Tests")
 
 
-def test_real_verified_rows_validate(shared_data):
-    ds = load_dataset(dataset=str(shared_data / "verified.jsonl"))
+def test_real_verified_rows_validate(swebench_jsonl):
+    ds = load_dataset(dataset=str(swebench_jsonl("verified")))
     assert len(ds.instances) == 500
     assert sum(i.repo == "django/django" for i in ds.instances) == 231
     assert all(i.FAIL_TO_PASS for i in ds.instances)
