@@ -42,7 +42,11 @@ class InfraError(SwerunError):
     """Failure of the machinery, not of the model: retried, and never counted as unresolved."""
 
 
-class DockerUnavailable(InfraError):
+class BackendUnavailable(InfraError):
+    """The place that runs containers (an engine, a cluster) cannot be reached at all."""
+
+
+class DockerUnavailable(BackendUnavailable):
     """The Docker engine cannot be reached."""
 
 

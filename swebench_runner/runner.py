@@ -1,18 +1,19 @@
-"""Running many instances: resume, a worker pool, retries of infrastructure failures, progress, cleanup.
+"""Running many instances: resume, the scheduler, retries of infrastructure failures, progress.
 
 A run id names a folder; running it again skips every instance already graded with the same patch and
 spec (``result.json`` records both hashes) and redoes the rest, so a crash, Ctrl-C or ``kill -9`` costs
-at most the instances that were in flight.
+at most the instances that were in flight. Work runs wherever the scheduler puts it (threads here, Ray
+tasks on a cluster); results come back to this process, the only writer of the run folder.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import platform
 import threading
 from collections.abc import Mapping
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -21,35 +22,20 @@ from tqdm import tqdm
 
 from . import __version__
 from .artifacts import RunDir, read_json, write_json
-from .builder import ImageBuilder
+from .backends import make_backend
+from .backends.base import Backend
 from .dataset import Dataset
-from .errors import InfraError, SpecError, SwerunError
-from .evaluation.evaluate import EvalSettings, evaluate, spec_hash
-from .repos import RepoStore
-from .report import run_report
-from .sandbox import docker as sdocker
+from .errors import InfraError, SpecError
+from .evaluation.evaluate import EvalSettings, Evaluation, evaluate_task, persist
 from .images import base_for
-from .spec import spec_for
-from .types import Instance, InstanceResult, Outcome, Prediction
+from .report import run_report
+from .resources import cache_dir
+from .scheduler import make_scheduler
+from .settings import RunSettings
+from .tasks import Task, is_done, resolve_task
+from .types import InstanceResult, Outcome, Prediction
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class RunConfig:
-    run_id: str
-    results_root: Path = Path("results")
-    max_workers: int = 1
-    timeout: int = 1800
-    retries: int = 1  # extra attempts after an infrastructure failure
-    repo_url: str | None = None
-    registry: str | None = None
-    ca_bundle: str | None = None
-    strict: bool = True
-    image_source: str = "build"  # or "swebench": the official prebuilt images
-    image_namespace: str | None = None
-    progress: bool = True
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -70,29 +56,21 @@ def load_results(run: RunDir) -> dict[str, InstanceResult]:
     return out
 
 
-def _is_done(prev: InstanceResult | None, pred: Prediction, shash: str) -> bool:
-    return (prev is not None and prev.outcome.graded and prev.patch_sha256 == pred.patch_sha256
-            and prev.spec_hash == shash)
-
-
-def _write_run_json(run: RunDir, dataset: Dataset, cfg: RunConfig, preds: Mapping[str, Prediction],
-                    results: Mapping[str, InstanceResult] | None = None) -> None:
+def _write_run_json(run: RunDir, dataset: Dataset, cfg: RunSettings, preds: Mapping[str, Prediction],
+                    backend: Backend, results: Mapping[str, InstanceResult] | None = None) -> None:
     prev = read_json(run.run_json) or {}
-    try:
-        server = sdocker.client().version().get("Version")
-    except SwerunError:
-        server = None
+    where = backend.describe()
     data = {
         "run_id": run.run_id,
         "started_at": prev.get("started_at") or datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "updated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "dataset": {"name": dataset.name, "source": dataset.source, "instances": len(dataset.instances)},
         "models": sorted({p.model_name_or_path for p in preds.values()}),
-        "config": {"max_workers": cfg.max_workers, "timeout": cfg.timeout, "retries": cfg.retries,
-                   "repo_url": cfg.repo_url, "registry": cfg.registry, "strict": cfg.strict,
-                   "ca_bundle": bool(cfg.ca_bundle), "image_source": cfg.image_source,
-                   "image_namespace": cfg.image_namespace, **cfg.extra},
-        "versions": {"swerun": __version__, "python": platform.python_version(), "docker_server": server},
+        "config": {**cfg.model_dump(mode="json", exclude={"run_id", "results_root", "progress", "extra", "ca_bundle"}),
+                   "ca_bundle": bool(cfg.ca_bundle), **cfg.extra},
+        "backend": where,
+        "versions": {"swerun": __version__, "python": platform.python_version(),
+                     "docker_server": where.get("docker_server")},
         "images": {**prev.get("images", {}), **{iid: {"tag": r.image, "id": r.image_id, "digests": r.image_digests,
                                                       "environment": r.environment}
                                                 for iid, r in (results or {}).items() if r.image}},
@@ -100,123 +78,179 @@ def _write_run_json(run: RunDir, dataset: Dataset, cfg: RunConfig, preds: Mappin
     write_json(run.run_json, data)
 
 
-def run_evaluation(dataset: Dataset, predictions: Mapping[str, Prediction], cfg: RunConfig) -> RunOutcome:
+def resolve_tasks(dataset: Dataset, preds: Mapping[str, Prediction], cfg: RunSettings
+                  ) -> tuple[dict[str, Task], dict[str, str]]:
+    """Every prediction's task record, resolved once; instances without a usable spec or Python go to
+    the second mapping (id -> why), so the others still run."""
+    tasks, bad = {}, {}
+    by_id = dataset.by_id()
+    for iid in preds:
+        try:
+            task = resolve_task(by_id[iid], cfg.image_source, cfg.image_namespace)
+            if cfg.image_source == "build" and not preds[iid].is_empty:
+                base_for(task.spec, by_id[iid])
+            tasks[iid] = task
+        except SpecError as exc:
+            log.error("%s", exc)
+            bad[iid] = str(exc)
+    return tasks, bad
+
+
+def run_evaluation(dataset: Dataset, predictions: Mapping[str, Prediction], cfg: RunSettings,
+                   backend: Backend | None = None) -> RunOutcome:
     """Evaluate every prediction of ``dataset``'s instances; returns the run report and results."""
     run = RunDir(cfg.results_root, cfg.run_id)
     run.path.mkdir(parents=True, exist_ok=True)
+    backend = backend or make_backend(cfg.backend)
     preds = {i.instance_id: predictions[i.instance_id] for i in dataset.instances if i.instance_id in predictions}
     results = load_results(run)
-    shashes: dict[str, str] = {}
-    for iid in preds:  # an instance without a usable spec or Python is reported, the others still run
-        try:
-            spec = spec_for(dataset.by_id()[iid])
-            if cfg.image_source == "build" and not preds[iid].is_empty:
-                base_for(spec, dataset.by_id()[iid])
-            shashes[iid] = spec_hash(spec)
-        except SpecError as exc:
-            log.error("%s", exc)
-            results[iid] = _infra_result(run, iid, preds[iid], shash="", reason=str(exc), attempts=0)
-    todo = [iid for iid in shashes if not _is_done(results.get(iid), preds[iid], shashes[iid])]
+    tasks, bad = resolve_tasks(dataset, preds, cfg)
+    for iid, why in bad.items():
+        results[iid] = persist(run, infra_evaluation(iid, preds[iid], shash="", reason=why, attempts=0))
+    todo = [iid for iid in tasks if not is_done(results.get(iid), preds[iid], tasks[iid].spec_hash)]
     log.info("%s: %d predictions, %d already graded, %d to evaluate", run.run_id, len(preds),
              len(preds) - len(todo), len(todo))
-    _write_run_json(run, dataset, cfg, preds)
+    _write_run_json(run, dataset, cfg, preds, backend)
     if todo:
-        results.update(_evaluate_all(run, dataset, preds, todo, cfg, shashes))
+        results.update(evaluate_all(run, [(tasks[i], preds[i]) for i in todo], cfg, backend))
     report = run_report(dataset, preds, results)
     model = next(iter(preds.values())).model_name_or_path if preds else "none"
     path = run.run_report(model)
     write_json(path, report)
-    _write_run_json(run, dataset, cfg, preds, results)
+    _write_run_json(run, dataset, cfg, preds, backend, results)
     return RunOutcome(run, report, path, results, todo)
 
 
-def _evaluate_all(run: RunDir, dataset: Dataset, preds: Mapping[str, Prediction], todo: list[str],
-                  cfg: RunConfig, shashes: Mapping[str, str]) -> dict[str, InstanceResult]:
-    needs_docker = any(not preds[i].is_empty for i in todo)
-    if needs_docker:
-        sdocker.client()
-        sdocker.ensure_network()
-        stale = sdocker.remove_labelled(run.run_id, only_orphans=True)
+def evaluate_all(run: RunDir, items: list[tuple[Task, Prediction]], cfg: RunSettings,
+                 backend: Backend) -> dict[str, InstanceResult]:
+    """Evaluate ``items`` through the scheduler; this process writes each result as it arrives."""
+    needs_containers = any(not pred.is_empty for _, pred in items)
+    scheduler = make_scheduler(backend, cfg)  # first: a cluster backend prepares the run on its nodes
+    if needs_containers:
+        try:
+            stale = backend.prepare_run(run.run_id)
+        except BaseException:
+            scheduler.close()
+            raise
         if stale:
             log.warning("removed %d containers an interrupted earlier run of %s left behind", stale, run.run_id)
-    builder = ImageBuilder(RepoStore(cfg.repo_url), run.build_logs, ca_bundle=cfg.ca_bundle, registry=cfg.registry)
-    netns = sdocker.SharedNetns(run.run_id) if needs_docker else None
-    settings = EvalSettings(run=run, builder=builder, timeout=cfg.timeout, strict=cfg.strict,
-                            image_source=cfg.image_source, image_namespace=cfg.image_namespace, netns=netns)
-    instances = dataset.by_id()
     done: dict[str, InstanceResult] = {}
     counts = {o: 0 for o in Outcome}
-    bar = tqdm(total=len(todo), desc=f"eval {run.run_id}", unit="inst", disable=not cfg.progress, dynamic_ncols=True)
-    stop = threading.Event()
+    bar = tqdm(total=len(items), desc=f"eval {run.run_id}", unit="inst", disable=not cfg.progress, dynamic_ncols=True)
 
-    def one(iid: str) -> InstanceResult:
-        return _with_retries(settings, instances[iid], preds[iid], shashes[iid], cfg.retries, stop)
+    def record(item: tuple[Task, Prediction], ev: Evaluation) -> None:
+        iid = item[0].instance_id
+        if iid in done:  # a retried task of a lost node answered twice: the first verdict stands
+            log.warning("%s: a second result arrived and was dropped", iid)
+            return
+        res = done[iid] = persist(run, ev)
+        counts[res.outcome] += 1
+        bar.set_postfix(resolved=counts[Outcome.RESOLVED], unresolved=counts[Outcome.UNRESOLVED],
+                        errors=counts[Outcome.ERROR] + counts[Outcome.INFRA_ERROR], refresh=False)
+        bar.update(1)
 
-    pool = ThreadPoolExecutor(max_workers=max(1, cfg.max_workers), thread_name_prefix="swerun")
-    futures: dict[Future[InstanceResult], str] = {pool.submit(one, iid): iid for iid in todo}
+    def lost(item: tuple[Task, Prediction], exc: Exception) -> None:
+        task, pred = item
+        record(item, infra_evaluation(task.instance_id, pred, shash=task.spec_hash,
+                                      reason=f"lost with its node: {exc}", attempts=0))
+
+    work = EvalWork(cfg, backend if cfg.backend != "ray" else None)
     try:
-        pending = set(futures)
-        while pending:
-            finished, pending = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
-            for fut in finished:
-                res = fut.result()
-                done[res.instance_id] = res
-                counts[res.outcome] += 1
-                bar.set_postfix(resolved=counts[Outcome.RESOLVED], unresolved=counts[Outcome.UNRESOLVED],
-                                errors=counts[Outcome.ERROR] + counts[Outcome.INFRA_ERROR], refresh=False)
-                bar.update(1)
-    except BaseException:
-        # Ctrl-C or a bug: stop scheduling and retrying, kill this process's containers, keep every
-        # finished result (instances in flight write nothing and are redone by the next run).
-        stop.set()
-        pool.shutdown(wait=False, cancel_futures=True)
-        if needs_docker:
-            try:
-                sdocker.remove_labelled(run.run_id, only_mine=True)
-            except SwerunError:
-                pass
-        raise
+        scheduler.map(work, items, record, lost)
     finally:
         bar.close()
-    pool.shutdown(wait=True)
-    if netns is not None:
-        netns.close()
+        work.stop.set()
+        if needs_containers:
+            try:  # network-namespace holders of this process, and anything a dead worker left on a node
+                backend.cleanup(run.run_id, only_mine=cfg.backend != "ray")
+            finally:
+                scheduler.close()
+        else:
+            scheduler.close()
     return done
+
+
+_CONTEXTS: dict[str, EvalSettings] = {}
+_CONTEXTS_LOCK = threading.Lock()
+
+
+class EvalWork:
+    """Evaluating one (task, prediction), with retries of infrastructure failures; picklable, so a Ray
+    worker gets it as data and builds its own backend and image provider once per process."""
+
+    def __init__(self, cfg: RunSettings, backend: Backend | None = None) -> None:
+        self.cfg = cfg
+        self.stop = threading.Event()  # set when the run stops: no more retries
+        self.backend = backend
+        self._ctx: EvalSettings | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        # an in-memory backend travels as data; an engine is reached afresh where the work lands
+        return {"cfg": self.cfg, "backend": self.backend if self.cfg.backend == "fake" else None}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.cfg, self.backend, self.stop, self._ctx = state["cfg"], state["backend"], threading.Event(), None
+
+    def _context(self, backend: Backend | None) -> EvalSettings:
+        cfg = self.cfg
+        run = RunDir(cfg.results_root, cfg.run_id)
+        remote = backend is None
+        if remote:  # in a Ray worker: this node's engine; build logs stay on the node
+            backend = make_backend("docker" if cfg.backend == "ray" else cfg.backend)
+        logs = cache_dir() / "build_logs" / cfg.run_id if remote else run.build_logs
+        images = backend.images(repo_url=cfg.repo_url, log_dir=logs, ca_bundle=cfg.ca_bundle, registry=cfg.registry)
+        return EvalSettings(run=run, builder=images, timeout=cfg.timeout, strict=cfg.strict,
+                            image_source=cfg.image_source, image_namespace=cfg.image_namespace, backend=backend,
+                            limits=cfg.limits)
+
+    def context(self) -> EvalSettings:
+        if self._ctx is None and self.backend is not None:
+            self._ctx = self._context(self.backend)
+        if self._ctx is None:
+            key = json.dumps(self.cfg.model_dump(mode="json"), sort_keys=True)
+            with _CONTEXTS_LOCK:
+                if key not in _CONTEXTS:
+                    _CONTEXTS[key] = self._context(None)
+                self._ctx = _CONTEXTS[key]
+        return self._ctx
+
+    def __call__(self, item: tuple[Task, Prediction]) -> Evaluation:
+        return with_retries(self.context(), item[0], item[1], self.cfg.retries, self.stop)
 
 
 class _Cancelled(Exception):
     """The run is stopping: an instance in flight records nothing."""
 
 
-def _with_retries(settings: EvalSettings, instance: Instance, pred: Prediction, shash: str, retries: int,
-                  stop: threading.Event) -> InstanceResult:
+def with_retries(settings: EvalSettings, task: Task, pred: Prediction, retries: int,
+                 stop: threading.Event) -> Evaluation:
     """Evaluate one prediction; infrastructure failures are retried, then recorded as ``infra_error``."""
-    iid = instance.instance_id
+    iid = task.instance_id
     attempt = 1
     while True:
         try:
-            return evaluate(settings, instance, pred, attempt)
+            return evaluate_task(settings, task, pred, attempt)
         except InfraError as exc:
             if stop.is_set():
                 raise _Cancelled(iid) from None
             if attempt > retries:
                 log.error("%s: infrastructure failure after %d attempts: %s", iid, attempt, exc)
-                return _infra_result(settings.run, iid, pred, shash=shash, reason=str(exc), attempts=attempt)
+                ev = infra_evaluation(iid, pred, shash=task.spec_hash, reason=str(exc), attempts=attempt)
+                ev.files = {**getattr(exc, "evidence", {}), **ev.files}
+                return ev
             log.warning("%s: infrastructure failure (attempt %d), retrying: %s", iid, attempt, exc)
             attempt += 1
         except Exception as exc:  # a bug: this instance fails, the run goes on
             if stop.is_set():
                 raise _Cancelled(iid) from None
             log.exception("%s: could not be evaluated", iid)
-            return _infra_result(settings.run, iid, pred, shash=shash, reason=f"{type(exc).__name__}: {exc}",
-                                 attempts=attempt)
+            return infra_evaluation(iid, pred, shash=task.spec_hash, reason=f"{type(exc).__name__}: {exc}",
+                                    attempts=attempt)
 
 
-def _infra_result(run: RunDir, iid: str, pred: Prediction, *, shash: str, reason: str,
-                  attempts: int) -> InstanceResult:
+def infra_evaluation(iid: str, pred: Prediction, *, shash: str, reason: str, attempts: int) -> Evaluation:
     result = InstanceResult(instance_id=iid, model_name_or_path=pred.model_name_or_path,
                             outcome=Outcome.INFRA_ERROR, patch_sha256=pred.patch_sha256, spec_hash=shash,
-                            reason=reason.splitlines()[0][:500], attempts=attempts,
+                            reason=reason.splitlines()[0][:500] if reason else "", attempts=attempts,
                             finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
-    write_json(run.file(iid, "result.json"), result)
-    return result
+    return Evaluation(result, {})

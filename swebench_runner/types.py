@@ -157,6 +157,7 @@ class InstanceResult(BaseModel):
     outcome: Outcome
     patch_sha256: str
     spec_hash: str = ""
+    log_parser: str | None = None  # the parser grading read the log with (the summary reads it the same way)
     reason: str = ""  # why not resolved / what failed, in a sentence
     image: str | None = None
     image_id: str | None = None

@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Protocol
 
+from ..backends.base import Backend
 from ..builder import ImageBuilder, ImageInfo
 from ..errors import InputError
 from ..model import ModelClient, ModelSettings
 from ..sandbox.base import Sandbox
-from ..sandbox.docker import DockerSandbox, ensure_network
+from ..settings import DEFAULT_LIMITS
 from ..types import Instance
 from .loop import AgentLimits, ToolLoop
 from .tools import ToolBox
@@ -35,8 +36,8 @@ class Agent(Protocol):
     def image(self, builder: ImageBuilder, instance_image: ImageInfo, instance: Instance) -> str:
         """Tag of the image the agent's container starts from (built here if needed)."""
 
-    def open(self, image: str, *, run_id: str, name: str, labels: Mapping[str, str]) -> DockerSandbox:
-        """Start the agent's container (on the internal network)."""
+    def open(self, backend: Backend, image: str, *, run_id: str, name: str, labels: Mapping[str, str]) -> Sandbox:
+        """Start the agent's container on ``backend`` (on the internal network)."""
 
     def solve(self, sandbox: Sandbox, instance: Instance, traj: Trajectory, on_step: OnStep) -> None:
         """Work on ``instance`` inside ``sandbox``; set ``traj.exit_status``."""
@@ -58,8 +59,8 @@ class BuiltinAgent:
     def image(self, builder: ImageBuilder, instance_image: ImageInfo, instance: Instance) -> str:
         return instance_image.tag
 
-    def open(self, image: str, *, run_id: str, name: str, labels: Mapping[str, str]) -> DockerSandbox:
-        return DockerSandbox(image, run_id=run_id, name=name, network=ensure_network(), labels=labels)
+    def open(self, backend: Backend, image: str, *, run_id: str, name: str, labels: Mapping[str, str]) -> Sandbox:
+        return backend.open_sandbox(image, run_id=run_id, name=name, labels=labels, limits=DEFAULT_LIMITS)
 
     def solve(self, sandbox: Sandbox, instance: Instance, traj: Trajectory, on_step: OnStep) -> None:
         toolbox = ToolBox(sandbox, command_timeout=self.limits.command_timeout, output_limit=self.limits.output_limit)

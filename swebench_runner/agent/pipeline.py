@@ -11,21 +11,22 @@ from __future__ import annotations
 
 import logging
 import threading
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
 
 from ..artifacts import RunDir, read_json, write_json
-from ..builder import ImageBuilder
+from ..backends import make_backend
+from ..backends.base import Backend
 from ..dataset import Dataset
-from ..errors import InfraError, SwerunError
-from ..evaluation.evaluate import EvalSettings, evaluate, spec_hash
-from ..repos import RepoStore
-from ..sandbox import docker as sdocker
+from ..errors import InfraError, InputError
+from ..evaluation.evaluate import EvalSettings, evaluate
+from ..scheduler import make_scheduler
+from ..settings import RunSettings
 from ..spec import spec_for
+from ..tasks import is_done, spec_hash
 from ..types import Instance, InstanceResult, Outcome, Prediction
 from .agents import Agent
 from .loop import AgentLimits
@@ -35,21 +36,6 @@ from .store import InferenceStore
 from .trajectory import AgentPrediction, now
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class PipelineConfig:
-    run_id: str
-    results_root: Path = Path("results")
-    max_workers: int = 1
-    evaluate: bool = False  # grade each prediction right after inference (the bare command)
-    eval_timeout: int = 1800
-    strict: bool = True
-    repo_url: str | None = None
-    registry: str | None = None
-    ca_bundle: str | None = None
-    progress: bool = True
-    describe: dict[str, Any] = field(default_factory=dict)  # what the run was, for inference.json
 
 
 @dataclass
@@ -87,8 +73,7 @@ def _graded(run: RunDir, instance: Instance, pred: Prediction) -> InstanceResult
     if data is None:
         return None
     prev = InstanceResult.model_validate(data)
-    same = prev.patch_sha256 == pred.patch_sha256 and prev.spec_hash == spec_hash(spec_for(instance))
-    return prev if same and prev.outcome.graded else None
+    return prev if is_done(prev, pred, spec_hash(spec_for(instance))) else None
 
 
 def _evaluate(images: EvalSettings, instance: Instance, pred: Prediction) -> InstanceResult | None:
@@ -104,16 +89,22 @@ def _evaluate(images: EvalSettings, instance: Instance, pred: Prediction) -> Ins
 
 
 def run_pipeline(dataset: Dataset, agent: Agent, limits: AgentLimits, model_public: dict[str, Any],
-                 cfg: PipelineConfig, redact: Redactor | None = None) -> PipelineOutcome:
+                 cfg: RunSettings, redact: Redactor | None = None, backend: Backend | None = None) -> PipelineOutcome:
+    if cfg.backend == "ray":
+        raise InputError("inference on Ray is not supported yet; run `swerun infer` locally and evaluate the "
+                         "predictions with `swerun eval --backend ray`", field="backend")
     run = RunDir(cfg.results_root, cfg.run_id)
     run.path.mkdir(parents=True, exist_ok=True)
+    backend = backend or make_backend(cfg.backend)
     store = InferenceStore(run, redact)
-    builder = ImageBuilder(RepoStore(cfg.repo_url), run.build_logs, ca_bundle=cfg.ca_bundle, registry=cfg.registry)
-    images = EvalSettings(run=run, builder=builder, timeout=cfg.eval_timeout, strict=cfg.strict)
+    builder = backend.images(repo_url=cfg.repo_url, log_dir=run.build_logs, ca_bundle=cfg.ca_bundle,
+                             registry=cfg.registry)
+    images = EvalSettings(run=run, builder=builder, timeout=cfg.timeout, strict=cfg.strict, backend=backend,
+                          limits=cfg.limits)
     ctx = SessionContext(store=store, images=images, agent=agent, limits=limits, model_public=model_public)
     done = {i.instance_id: p for i in dataset.instances if (p := store.done(i.instance_id, agent.label)) is not None}
     todo = [i for i in dataset.instances if i.instance_id not in done]
-    write_json(run.path / "inference.json", {**cfg.describe, "run_id": run.run_id, "agent": agent.name,
+    write_json(run.path / "inference.json", {**cfg.extra, "run_id": run.run_id, "agent": agent.name,
                                              "model_name_or_path": agent.label, "model": model_public,
                                              "limits": limits.model_dump(), "updated_at": now()})
     log.info("%s: %d instances, %d already inferred, %d to ask", run.run_id, len(dataset.instances), len(done),
@@ -126,20 +117,19 @@ def run_pipeline(dataset: Dataset, agent: Agent, limits: AgentLimits, model_publ
         if res is not None:
             outcome.results[iid] = res
         progress.update(pred.cost, resolved=bool(res and res.outcome is Outcome.RESOLVED))
-    if todo:
-        sdocker.client()
-        sdocker.ensure_network()
-        if sdocker.remove_labelled(run.run_id, only_orphans=True):
-            log.warning("removed containers an interrupted earlier run of %s left behind", run.run_id)
+    if todo and backend.prepare_run(run.run_id):
+        log.warning("removed containers an interrupted earlier run of %s left behind", run.run_id)
+    scheduler = make_scheduler(backend, cfg)
     try:
-        _run_pool(_worker(ctx, cfg, outcome, progress), todo, cfg.max_workers, run.run_id)
+        scheduler.map(_worker(ctx, cfg, outcome, progress), todo, lambda item, _: None)
     finally:
         progress.bar.close()
         store.write_preds_jsonl()
+        scheduler.close()
     return outcome
 
 
-def _worker(ctx: SessionContext, cfg: PipelineConfig, outcome: PipelineOutcome, progress: _Progress):
+def _worker(ctx: SessionContext, cfg: RunSettings, outcome: PipelineOutcome, progress: _Progress):
     """One instance: infer, record, and (bare command) grade right away."""
     lock = threading.Lock()
 
@@ -160,27 +150,6 @@ def _worker(ctx: SessionContext, cfg: PipelineConfig, outcome: PipelineOutcome, 
                         error=pred is None or bad_eval)
 
     return one
-
-
-def _run_pool(fn, items: list[Instance], workers: int, run_id: str) -> None:
-    if not items:
-        return
-    pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="swerun-agent")
-    futures: set[Future[None]] = {pool.submit(fn, item) for item in items}
-    try:
-        while futures:
-            finished, futures = wait(futures, timeout=1.0, return_when=FIRST_COMPLETED)
-            for fut in finished:
-                fut.result()
-    except BaseException:
-        # Ctrl-C or a bug: stop scheduling, kill this run's containers; finished instances are on disk.
-        pool.shutdown(wait=False, cancel_futures=True)
-        try:
-            sdocker.remove_labelled(run_id, only_mine=True)
-        except SwerunError:
-            pass
-        raise
-    pool.shutdown(wait=True)
 
 
 def _as_prediction(pred: AgentPrediction) -> Prediction:

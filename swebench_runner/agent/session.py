@@ -45,7 +45,7 @@ def solve_instance(ctx: SessionContext, instance: Instance) -> tuple[Trajectory,
         tag = ctx.agent.image(ctx.images.builder, image, instance)
         name = f"swerun-agent-{run_id}-{iid}-{secrets.token_hex(3)}"[:120]
         labels = {"swerun.instance": iid, "swerun.role": "agent"}
-        with ctx.agent.open(tag, run_id=run_id, name=name, labels=labels) as sb:
+        with ctx.agent.open(ctx.images.backend, tag, run_id=run_id, name=name, labels=labels) as sb:
             base = head_commit(sb)  # base_commit, or the image's post-install commit on top of it
             traj.extra["start_commit"] = base
             ctx.agent.solve(sb, instance, traj, ctx.store.write_trajectory)

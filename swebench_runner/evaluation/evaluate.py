@@ -1,27 +1,36 @@
-"""Evaluating one prediction: image, fresh container, eval script, log, grade, files.
+"""Evaluating one prediction: image, fresh container, eval script, log, grade.
 
-Infrastructure failures raise ``InfraError`` (the runner retries and records them apart); everything
-that belongs to the verdict (resolved, unresolved, a patch that does not apply) returns a result.
+``evaluate_task`` computes everything an instance leaves (its files and ``result.json`` record) and
+writes nothing to the run folder, so it can run in a thread or on another machine; ``persist`` is the
+one writer, called where the run folder lives, ``result.json`` last. Infrastructure failures raise
+``InfraError`` (the runner retries and records them apart), carrying the files written so far as
+``evidence``; everything that belongs to the verdict (resolved, unresolved, a patch that does not
+apply) returns a result.
 """
 
 from __future__ import annotations
 
+import io
+import json
 import logging
 import secrets
 import time
-from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import datetime, timezone
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
 
 from ..artifacts import RunDir, atomic_write, write_json
-from ..builder import ImageBuilder, ImageInfo
+from ..backends.base import Backend, ImageProvider, Limits, RunResult
+from ..backends.docker import DockerBackend
 from ..errors import EvalTimeout, InfraError, PatchError
-from ..images import base_for, content_hash, env_recipe, instance_recipe
+from ..images import base_for, env_recipe, instance_recipe
 from ..patch import CheckedPatch, check_model_patch
 from ..report import instance_report
-from ..sandbox.docker import NETWORK, RunResult, SharedNetns, run_script
-from ..spec import VersionSpec, spec_for
+from ..settings import DEFAULT_LIMITS
+from ..spec import VersionSpec
+from ..tasks import Task, resolve_task, spec_hash
 from ..types import Instance, InstanceResult, Outcome, Prediction
 from .. import official
 from . import eval_script, testlog
@@ -30,6 +39,7 @@ from .log_parsers import get_parser
 
 log = logging.getLogger(__name__)
 
+__all__ = ["EvalSettings", "Evaluation", "evaluate", "evaluate_task", "persist", "prepare_image", "spec_hash"]
 
 # Image labels that say which environment an instance really ran in (recorded in result.json, run.json).
 ENV_LABELS = ("swerun.base", "swerun.base.suite", "swerun.python", "swerun.scm_version")
@@ -37,23 +47,38 @@ ENV_LABELS = ("swerun.base", "swerun.base.suite", "swerun.python", "swerun.scm_v
 
 @dataclass(frozen=True)
 class EvalSettings:
+    """What evaluating needs in the process that does it: where (backend), images, and the rules."""
+
     run: RunDir
-    builder: ImageBuilder
+    builder: ImageProvider
     timeout: int = 1800  # seconds the test command may run, enforced inside the container
-    network: str | None = NETWORK
     strict: bool = True  # integrity checks on top of the official grading rules
     image_source: str = "build"  # "build": our layers from specs; "swebench": the official prebuilt images
     image_namespace: str | None = None  # registry namespace of the official images (default: the row's or Hub)
-    netns: SharedNetns | None = None  # per-worker network namespaces to join (faster start than a new one)
+    backend: Backend = field(default_factory=DockerBackend)
+    limits: Limits | None = DEFAULT_LIMITS
 
 
-def spec_hash(spec: VersionSpec) -> str:
-    return content_hash(spec.model_dump(mode="json"))
+@dataclass
+class Evaluation:
+    """An instance's verdict and the files it leaves in its folder (name -> text), not yet written."""
+
+    result: InstanceResult
+    files: dict[str, str] = field(default_factory=dict)
 
 
-def prepare_image(settings: EvalSettings, instance: Instance, spec: VersionSpec) -> ImageInfo:
+def persist(run: RunDir, ev: Evaluation) -> InstanceResult:
+    """Write an evaluation into the run folder: every file first, ``result.json`` last."""
+    iid = ev.result.instance_id
+    for name, text in ev.files.items():
+        atomic_write(run.file(iid, name), text)
+    write_json(run.file(iid, "result.json"), ev.result)
+    return ev.result
+
+
+def prepare_image(settings: EvalSettings, instance: Instance, spec: VersionSpec) -> Any:
     """Base, env and instance layers, each reused when present and built once otherwise (or the
-    official prebuilt image, pulled when missing)."""
+    official prebuilt image, pulled when missing). Returns the provider's ``ImageInfo``."""
     if settings.image_source == "swebench":
         return settings.builder.ensure_official(official.image_name(instance, settings.image_namespace))
     settings.builder.ensure_base(base_for(spec, instance))
@@ -63,80 +88,94 @@ def prepare_image(settings: EvalSettings, instance: Instance, spec: VersionSpec)
 
 
 @contextmanager
-def instance_log(path) -> Iterator[logging.Logger]:
-    """A logger that writes ``run_instance.log`` for one instance, whatever thread runs it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    logger = logging.getLogger(f"swerun.instance.{path.parent.name}")
+def instance_log(iid: str) -> Iterator[tuple[logging.Logger, io.StringIO]]:
+    """A logger that collects ``run_instance.log`` of one instance in memory, whatever thread runs it."""
+    buf = io.StringIO()
+    logger = logging.getLogger(f"swerun.instance.{iid}")
     logger.propagate = False
     logger.setLevel(logging.INFO)
-    handler = logging.FileHandler(path, mode="a", encoding="utf-8")
+    handler = logging.StreamHandler(buf)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     logger.addHandler(handler)
     try:
-        yield logger
+        yield logger, buf
     finally:
         logger.removeHandler(handler)
-        handler.close()
 
 
-def _finish(settings: EvalSettings, instance: Instance, pred: Prediction, result: InstanceResult,
-            report: dict | None) -> InstanceResult:
+def _done(result: InstanceResult, files: dict[str, str], buf: io.StringIO, report: dict | None) -> Evaluation:
     if report is not None:
-        write_json(settings.run.file(instance.instance_id, "report.json"), report)
+        files["report.json"] = json.dumps(report, indent=2) + "\n"
+    files["run_instance.log"] = buf.getvalue()
     result = result.model_copy(update={"finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds")})
-    write_json(settings.run.file(instance.instance_id, "result.json"), result)
-    return result
+    return Evaluation(result, files)
 
 
 def evaluate(settings: EvalSettings, instance: Instance, pred: Prediction, attempt: int = 1) -> InstanceResult:
+    """Evaluate and write the instance's files into ``settings.run`` (one process, one machine)."""
+    task = resolve_task(instance, settings.image_source, settings.image_namespace)
+    try:
+        return persist(settings.run, evaluate_task(settings, task, pred, attempt))
+    except InfraError as exc:
+        for name, text in getattr(exc, "evidence", {}).items():
+            atomic_write(settings.run.file(instance.instance_id, name), text)
+        raise
+
+
+def evaluate_task(settings: EvalSettings, task: Task, pred: Prediction, attempt: int = 1) -> Evaluation:
+    """The verdict on ``pred`` and the files it leaves; writes nothing into the run folder."""
     t0 = time.monotonic()
+    instance = task.instance
     iid = instance.instance_id
-    files = settings.run.instance(iid)
-    files.mkdir(parents=True, exist_ok=True)
-    with instance_log(files / "run_instance.log") as ilog:
-        ilog.info("evaluating %s (model %s, attempt %d)", iid, pred.model_name_or_path, attempt)
-        spec = spec_for(instance)
-        base = InstanceResult(instance_id=iid, model_name_or_path=pred.model_name_or_path, outcome=Outcome.ERROR,
-                              patch_sha256=pred.patch_sha256, spec_hash=spec_hash(spec), attempts=attempt)
-        atomic_write(files / "patch.diff", pred.model_patch or "")
-        if pred.is_empty:
-            ilog.info("empty patch: nothing to evaluate")
-            return _finish(settings, instance, pred, base.model_copy(update={
-                "outcome": Outcome.EMPTY_PATCH, "reason": "empty patch"}), instance_report(instance, pred, None))
+    files: dict[str, str] = {"patch.diff": pred.model_patch or ""}
+    with instance_log(iid) as (ilog, buf):
         try:
-            checked = check_model_patch(pred.model_patch or "")
-        except PatchError as exc:
-            ilog.error("patch refused: %s", exc)
-            return _finish(settings, instance, pred, base.model_copy(update={"reason": str(exc)}),
-                           instance_report(instance, pred, None))
-        if checked.reverted:
-            ilog.warning("reverted changes to test infrastructure: %s", ", ".join(checked.reverted))
-        t_img = time.monotonic()
-        image = prepare_image(settings, instance, spec)
-        ilog.info("image %s (%s, %s)", image.tag, image.id[:19], image.source)
-        return _run(settings, instance, pred, spec, checked, image, base, ilog, t0, time.monotonic() - t_img)
+            ilog.info("evaluating %s (model %s, attempt %d)", iid, pred.model_name_or_path, attempt)
+            base = InstanceResult(instance_id=iid, model_name_or_path=pred.model_name_or_path,
+                                  outcome=Outcome.ERROR, patch_sha256=pred.patch_sha256, spec_hash=task.spec_hash,
+                                  log_parser=task.parser, attempts=attempt)
+            if pred.is_empty:
+                ilog.info("empty patch: nothing to evaluate")
+                return _done(base.model_copy(update={"outcome": Outcome.EMPTY_PATCH, "reason": "empty patch"}),
+                             files, buf, instance_report(instance, pred, None))
+            try:
+                checked = check_model_patch(pred.model_patch or "")
+            except PatchError as exc:
+                ilog.error("patch refused: %s", exc)
+                return _done(base.model_copy(update={"reason": str(exc)}), files, buf,
+                             instance_report(instance, pred, None))
+            if checked.reverted:
+                ilog.warning("reverted changes to test infrastructure: %s", ", ".join(checked.reverted))
+            t_img = time.monotonic()
+            image = prepare_image(settings, instance, task.spec)
+            ilog.info("image %s (%s, %s)", image.tag, image.id[:19], image.source)
+            return _run(settings, task, pred, checked, image, base, ilog, buf, files, t0, time.monotonic() - t_img)
+        except InfraError as exc:
+            ilog.error("infrastructure failure: %s", exc)
+            files["run_instance.log"] = buf.getvalue()
+            exc.evidence = files  # type: ignore[attr-defined]
+            raise
 
 
-def _execute(settings: EvalSettings, instance: Instance, spec: VersionSpec, checked: CheckedPatch,
-             image: ImageInfo, ilog: logging.Logger) -> tuple[RunResult, testlog.TestLog]:
+def _execute(settings: EvalSettings, task: Task, checked: CheckedPatch, image: Any, ilog: logging.Logger,
+             files: dict[str, str]) -> tuple[RunResult, testlog.TestLog]:
     """Render the eval script, run it once in a fresh container, keep its files, read the log."""
-    iid = instance.instance_id
-    layout = official.layout(instance) if settings.image_source == "swebench" else eval_script.OURS
-    plan = eval_script.render(instance, spec, checked, settings.timeout, layout)
-    atomic_write(settings.run.file(iid, "eval.sh"), plan.script)
-    files = {"swerun/model.patch": checked.text, "swerun/test.patch": instance.test_patch,
-             "swerun/eval.sh": plan.script}
-    if layout.row_script is not None:
-        files["swerun/row_eval.sh"] = eval_script.with_exit_code(layout.row_script)
+    instance, iid = task.instance, task.instance_id
+    plan = eval_script.render(instance, task.spec, checked, settings.timeout, task.layout)
+    files["eval.sh"] = plan.script
+    inputs = {"swerun/model.patch": checked.text, "swerun/test.patch": instance.test_patch,
+              "swerun/eval.sh": plan.script}
+    if task.layout.row_script is not None:
+        inputs["swerun/row_eval.sh"] = eval_script.with_exit_code(task.layout.row_script)
     nonce = secrets.token_hex(12)
     ilog.info("running tests: %s%s", plan.test_command, " (after reinstall)" if plan.reinstall else "")
-    run = run_script(
-        image.tag, plan.script, run_id=settings.run.run_id, network=settings.network, netns=settings.netns,
+    run = settings.backend.run_script(
+        image.tag, plan.script, run_id=settings.run.run_id, limits=settings.limits,
         name=f"swerun-{settings.run.run_id}-{iid}-{secrets.token_hex(3)}"[:120],
-        timeout=settings.timeout + 600, labels={"swerun.instance": iid}, files={**files, "swerun/nonce": nonce},
+        timeout=settings.timeout + 600, labels={"swerun.instance": iid}, files={**inputs, "swerun/nonce": nonce},
     )
-    atomic_write(settings.run.file(iid, "test_output.txt"), run.output)
-    tl = testlog.read(run.output, nonce, row_script=layout.row_script is not None)
+    files["test_output.txt"] = run.output
+    tl = testlog.read(run.output, nonce, row_script=task.layout.row_script is not None)
     ilog.info("container exited %d after %.2fs; test command exit %s in %ss", run.exit_code, run.seconds,
               tl.exit_code, f"{tl.test_seconds:.2f}" if tl.test_seconds is not None else "?")
     return run, tl
@@ -154,10 +193,11 @@ def _reason(g: Grade) -> str:
     return f"{len(fails)} failing: {', '.join(fails[:3])}{' ...' if len(fails) > 3 else ''}"
 
 
-def _run(settings: EvalSettings, instance: Instance, pred: Prediction, spec: VersionSpec, checked: CheckedPatch,
-         image: ImageInfo, base: InstanceResult, ilog: logging.Logger, t0: float, t_image: float) -> InstanceResult:
-    iid = instance.instance_id
-    run, tl = _execute(settings, instance, spec, checked, image, ilog)
+def _run(settings: EvalSettings, task: Task, pred: Prediction, checked: CheckedPatch, image: Any,
+         base: InstanceResult, ilog: logging.Logger, buf: io.StringIO, files: dict[str, str], t0: float,
+         t_image: float) -> Evaluation:
+    instance, iid = task.instance, task.instance_id
+    run, tl = _execute(settings, task, checked, image, ilog, files)
     base = base.model_copy(update={
         "image": image.tag, "image_id": image.id, "image_digests": list(image.digests),
         "environment": {k.removeprefix("swerun."): v for k, v in image.labels.items() if k in ENV_LABELS},
@@ -167,19 +207,18 @@ def _run(settings: EvalSettings, instance: Instance, pred: Prediction, spec: Ver
     if run.exit_code == eval_script.EXIT_PATCH:
         reason = "patch does not apply (git apply, --3way, --reject and patch --fuzz=5 all failed)"
         ilog.error(reason)
-        return _finish(settings, instance, pred, base.model_copy(update={
-            "reason": reason, "seconds_total": round(time.monotonic() - t0, 3)}), instance_report(instance, pred, None))
+        return _done(base.model_copy(update={"reason": reason, "seconds_total": round(time.monotonic() - t0, 3)}),
+                     files, buf, instance_report(instance, pred, None))
     if run.exit_code != 0 or tl.section is None:
         phase = {eval_script.EXIT_RESET: "resetting the test files",
                  eval_script.EXIT_TEST_PATCH: "applying the test patch"}.get(run.exit_code, "running the eval script")
         raise InfraError(f"{iid}: failed {phase} (exit {run.exit_code}); see test_output.txt")
     if tl.timed_out:
         raise EvalTimeout(f"{iid}: tests ran past {settings.timeout}s")
-    parser = spec.log_parser if settings.image_source == "build" else official.parser_name(instance, spec.log_parser)
-    g = grade(instance, get_parser(parser), tl, strict=settings.strict)
+    g = grade(instance, get_parser(task.parser), tl, strict=settings.strict)
     outcome = Outcome.RESOLVED if g.resolved else Outcome.UNRESOLVED
     ilog.info("%s%s", outcome.value, f": {_reason(g)}" if not g.resolved else "")
-    return _finish(settings, instance, pred, base.model_copy(update={
+    return _done(base.model_copy(update={
         "outcome": outcome, "reason": _reason(g), "violations": list(g.violations),
         "failing_tests": g.failing_tests(), "seconds_total": round(time.monotonic() - t0, 3)}),
-        instance_report(instance, pred, g))
+        files, buf, instance_report(instance, pred, g))

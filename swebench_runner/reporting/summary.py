@@ -112,8 +112,10 @@ def _nonce(text: str) -> str | None:
     return found[-1] if found else None
 
 
-def observed_statuses(instance: Instance | None, output: str | None) -> dict[str, TestStatus] | None:
-    """Per-test statuses as the instance's log parser reads its test section; None when unknown."""
+def observed_statuses(instance: Instance | None, output: str | None,
+                      parser_name: str | None = None) -> dict[str, TestStatus] | None:
+    """Per-test statuses as the log parser grading used (``result.json`` names it; older results fall
+    back to the spec's) reads the test section; None when unknown."""
     if instance is None or not output:
         return None
     from ..evaluation import testlog
@@ -121,7 +123,7 @@ def observed_statuses(instance: Instance | None, output: str | None) -> dict[str
     from ..spec import spec_for
 
     try:
-        parser = get_parser(spec_for(instance).log_parser)
+        parser = get_parser(parser_name or spec_for(instance).log_parser)
     except SwerunError as exc:
         log.debug("%s: no log parser (%s)", instance.instance_id, exc)
         return None
@@ -178,7 +180,8 @@ def instance_record(run: RunFolder, iid: str, instance: Instance | None, with_tr
     return InstanceRecord(
         instance_id=iid, repo=instance.repo if instance else repo_of(iid),
         difficulty=instance.difficulty if instance else None, status=status, reason=reason, patch=patch or "",
-        tests=test_rows((report or {}).get("tests_status"), instance, observed_statuses(instance, output)),
+        tests=test_rows((report or {}).get("tests_status"), instance, observed_statuses(
+            instance, output, result.log_parser if result else None)),
         log_tail=_tail(output), applied_with=result.applied_with if result else None,
         violations=list(result.violations) if result else [], reverted_files=list(result.reverted_files) if result else [],
         seconds=result.seconds_total if result else None, trajectory=traj)

@@ -18,7 +18,6 @@ import tarfile
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import docker
@@ -26,6 +25,7 @@ from docker.errors import APIError, DockerException, ImageNotFound, NotFound
 from requests.exceptions import ConnectionError as RequestsConnectionError
 from requests.exceptions import ReadTimeout
 
+from ..backends.base import Limits, Mount, RunResult
 from ..errors import DockerUnavailable, EvalTimeout, InfraError
 from .base import ExecResult
 
@@ -90,11 +90,22 @@ def tar_bytes(files: Mapping[str, bytes | str], mode: int = 0o644) -> bytes:
     return buf.getvalue()
 
 
-@dataclass(frozen=True)
-class RunResult:
-    exit_code: int
-    output: str
-    seconds: float
+def limit_kwargs(limits: Limits | None) -> dict[str, Any]:
+    """docker-py arguments for ``limits`` (pids, memory with swap, CPU share)."""
+    if limits is None:
+        return {}
+    out: dict[str, Any] = {}
+    if limits.pids is not None:
+        out["pids_limit"] = limits.pids
+    if limits.memory_mb is not None:
+        out["mem_limit"] = out["memswap_limit"] = f"{limits.memory_mb}m"
+    if limits.cpus is not None:
+        out["nano_cpus"] = int(limits.cpus * 1e9)
+    return out
+
+
+def mount_volumes(mounts: list[Mount] | None) -> dict[str, dict]:
+    return {m.source: {"bind": m.target, "mode": "ro" if m.read_only else "rw"} for m in mounts or ()}
 
 
 def run_labels(run_id: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -134,6 +145,9 @@ def remove_labelled(run_id: str | None = None, *, only_mine: bool = False, only_
             n += 1
         except NotFound:
             pass
+        except APIError as exc:
+            if exc.status_code != 409:  # 409: another cleanup (another node's, same engine) is removing it
+                raise InfraError(f"cannot remove container {cont.name}: {exc}") from None
     return n
 
 
@@ -185,7 +199,8 @@ class SharedNetns:
 
 def run_script(image: str, script: str, *, files: Mapping[str, bytes | str], run_id: str, name: str,
                timeout: float, network: str | None = NETWORK, env: Mapping[str, str] | None = None,
-               labels: Mapping[str, str] | None = None, netns: SharedNetns | None = None) -> RunResult:
+               labels: Mapping[str, str] | None = None, netns: SharedNetns | None = None,
+               limits: Limits | None = None) -> RunResult:
     """Run ``bash -c script`` once in a fresh container with ``files`` copied in; always remove it.
 
     The script travels as an argument, not a file, so nothing the container runs can rewrite the rest
@@ -200,7 +215,7 @@ def run_script(image: str, script: str, *, files: Mapping[str, bytes | str], run
         container = c.containers.create(
             image, command=["bash", "-c", script], name=container_name(name), init=True, detach=True,
             environment=dict(env or {}), working_dir="/testbed", labels=run_labels(run_id, labels),
-            **where,
+            **where, **limit_kwargs(limits),
         )
         if files:
             container.put_archive("/", tar_bytes(files))
@@ -236,14 +251,15 @@ class DockerSandbox:
 
     def __init__(self, image: str, *, run_id: str, name: str, network: str | None = NETWORK,
                  workdir: str = "/testbed", env: Mapping[str, str] | None = None,
-                 labels: Mapping[str, str] | None = None, volumes: Mapping[str, dict] | None = None) -> None:
+                 labels: Mapping[str, str] | None = None, volumes: Mapping[str, dict] | None = None,
+                 limits: Limits | None = None) -> None:
         self.workdir = workdir
         self._closed = False
         try:
             self.container = client().containers.run(
                 image, command=["sleep", "infinity"], name=container_name(name), init=True, detach=True,
                 network=network, working_dir=workdir, environment=dict(env or {}),
-                labels=run_labels(run_id, labels), volumes=dict(volumes or {}))
+                labels=run_labels(run_id, labels), volumes=dict(volumes or {}), **limit_kwargs(limits))
         except ImageNotFound as exc:
             raise InfraError(f"image {image} is missing: {exc}") from None
         except APIError as exc:

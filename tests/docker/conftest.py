@@ -4,7 +4,8 @@ import pytest
 
 from swebench_runner.dataset import load_dataset
 from swebench_runner.predictions import load_predictions
-from swebench_runner.runner import RunConfig, run_evaluation
+from swebench_runner.runner import run_evaluation
+from swebench_runner.settings import RunSettings
 
 # Real-repository tests need mirrors that only a machine with the fetch tool has: an opt-in suite
 # (SWERUN_MIRRORS=/path/to/mirrors), never collected otherwise, so it can neither skip nor fail in CI.
@@ -22,7 +23,7 @@ def results_root(tmp_path_factory):
 
 
 def evaluate(dataset, preds, results_root, run_id, workers=2):
-    return run_evaluation(dataset, preds, RunConfig(run_id=run_id, results_root=results_root, max_workers=workers,
+    return run_evaluation(dataset, preds, RunSettings(run_id=run_id, results_root=results_root, max_workers=workers,
                                                     timeout=300, progress=False))
 
 

@@ -43,9 +43,10 @@ def test_test_patch_that_does_not_apply_is_infrastructure(docker_engine, mini, t
 def test_timeout_inside_the_container_is_infrastructure(docker_engine, mini, tmp_path):
     ds, _ = _variant(mini, tmp_path, test_patch=SLOW_TEST, FAIL_TO_PASS=["tests/test_slow.py::test_slow"],
                      PASS_TO_PASS=[])
-    from swebench_runner.runner import RunConfig, run_evaluation
+    from swebench_runner.runner import run_evaluation
+    from swebench_runner.settings import RunSettings
 
-    out = run_evaluation(ds, load_predictions("gold", ds), RunConfig(
+    out = run_evaluation(ds, load_predictions("gold", ds), RunSettings(
         run_id="slow", results_root=tmp_path / "results", timeout=3, retries=0, progress=False))
     res = out.results[ds.instances[0].instance_id]
     assert res.outcome is Outcome.INFRA_ERROR and "ran past 3s" in res.reason

@@ -15,7 +15,8 @@ from swebench_runner import bundled, official
 from swebench_runner.dataset import load_dataset
 from swebench_runner.patch import split_test_files
 from swebench_runner.predictions import load_predictions
-from swebench_runner.runner import RunConfig, run_evaluation
+from swebench_runner.runner import run_evaluation
+from swebench_runner.settings import RunSettings
 from swebench_runner.spec import spec_for
 from swebench_runner.types import Outcome
 
@@ -94,7 +95,7 @@ def test_pulled_official_image_resolves_gold_and_records_its_digest(pushed, mini
     inst, namespace, name = pushed
     ds = mini.select([inst.instance_id])
     cfg = dict(results_root=tmp_path, image_source="swebench", image_namespace=namespace, progress=False)
-    out = run_evaluation(ds, load_predictions("gold", ds), RunConfig(run_id="official-gold", **cfg))
+    out = run_evaluation(ds, load_predictions("gold", ds), RunSettings(run_id="official-gold", **cfg))
     res = out.results[inst.instance_id]
     assert res.outcome is Outcome.RESOLVED, res.reason
     assert res.image == name and any(d.startswith(name.rsplit(":", 1)[0] + "@sha256:") for d in res.image_digests)
@@ -103,7 +104,7 @@ def test_pulled_official_image_resolves_gold_and_records_its_digest(pushed, mini
     assert "conda activate testbed" in out.run.file(inst.instance_id, "eval.sh").read_text()
 
     wrong = write_preds(tmp_path / "wrong.jsonl", {inst.instance_id: bundled.wrong_patch(inst.instance_id)})
-    out = run_evaluation(ds, load_predictions(str(wrong), ds), RunConfig(run_id="official-wrong", **cfg))
+    out = run_evaluation(ds, load_predictions(str(wrong), ds), RunSettings(run_id="official-wrong", **cfg))
     assert out.results[inst.instance_id].outcome is Outcome.UNRESOLVED
 
 
@@ -115,7 +116,7 @@ def test_rows_own_eval_script_is_used(pushed, mini, tmp_path):
         inst, spec.test_command(existing + created)), "log_parser": "parse_log_pytest"}
     (tmp_path / "rows.jsonl").write_text(json.dumps(row) + "\n")
     ds = load_dataset(dataset=str(tmp_path / "rows.jsonl"))
-    out = run_evaluation(ds, load_predictions("gold", ds), RunConfig(
+    out = run_evaluation(ds, load_predictions("gold", ds), RunSettings(
         run_id="row-script", results_root=tmp_path, image_source="swebench", image_namespace=namespace,
         progress=False))
     res = out.results[inst.instance_id]

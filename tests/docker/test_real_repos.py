@@ -22,7 +22,8 @@ from swebench_runner.dataset import load_dataset
 from swebench_runner.images import base_for, env_recipe, instance_recipe, scm_version_for
 from swebench_runner.predictions import load_predictions
 from swebench_runner.repos import RepoStore
-from swebench_runner.runner import RunConfig, run_evaluation
+from swebench_runner.runner import run_evaluation
+from swebench_runner.settings import RunSettings
 from swebench_runner.spec import spec_for
 from swebench_runner.validate import placebo_predictions
 
@@ -55,8 +56,8 @@ def _need(repo: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def verified(shared_data):
-    return load_dataset(dataset=str(shared_data / "verified.jsonl"))
+def verified(swebench_jsonl):
+    return load_dataset(dataset=str(swebench_jsonl("verified")))
 
 
 @pytest.fixture(autouse=True)
@@ -67,7 +68,7 @@ def offline_urls(monkeypatch):
 def _run(verified, ids, preds_kind, root, run_id):
     selected = verified.select(ids)
     preds = placebo_predictions(selected) if preds_kind == "nofix" else load_predictions(preds_kind, selected)
-    cfg = RunConfig(run_id=run_id, results_root=root, max_workers=2, timeout=1200, progress=False)
+    cfg = RunSettings(run_id=run_id, results_root=root, max_workers=2, timeout=1200, progress=False)
     return run_evaluation(selected, preds, cfg)
 
 

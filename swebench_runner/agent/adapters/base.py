@@ -1,7 +1,7 @@
 """What every CLI-agent adapter shares: a container that reaches its model only through swerun's proxy.
 
 A CLI agent (Qwen Code, and others later) runs its own loop inside the container, so unlike the built-in
-agent it must call the model from there. ``ProxiedSandbox`` starts the container on the internal
+agent it must call the model from there. ``ProxiedSandbox`` opens the backend's container on the internal
 network with the proxy's socket folder bind-mounted read-only; the proxy lives exactly as long as the
 container. Adapters add the image layer and the command line (``qwen_code.py``).
 """
@@ -13,7 +13,8 @@ from typing import Any
 
 from ...errors import InfraError
 from ...model import Message, ModelSettings, ToolCall
-from ...sandbox.docker import DockerSandbox, ensure_network
+from ...backends.base import Backend, Mount
+from ...sandbox.base import ExecResult
 from ..loop import AgentLimits
 from .proxy import ModelProxy
 
@@ -21,29 +22,48 @@ MODEL_MOUNT = "/run/swerun-model"
 KEY_PLACEHOLDER = "swerun-proxy-adds-the-key"
 
 
-class ProxiedSandbox(DockerSandbox):
-    """A ``DockerSandbox`` with the model proxy's socket mounted in; the proxy closes with it."""
+class ProxiedSandbox:
+    """A backend sandbox with the model proxy's socket folder mounted in; the proxy closes with it."""
 
-    def __init__(self, image: str, proxy: ModelProxy, *, run_id: str, name: str, labels: Mapping[str, str],
-                 workdir: str = "/testbed") -> None:
+    def __init__(self, backend: Backend, image: str, proxy: ModelProxy, *, run_id: str, name: str,
+                 labels: Mapping[str, str], workdir: str = "/testbed") -> None:
         self.proxy = proxy
         try:
-            super().__init__(image, run_id=run_id, name=name, network=ensure_network(), workdir=workdir,
-                             labels=labels, volumes={str(proxy.dir): {"bind": MODEL_MOUNT, "mode": "ro"}})
+            self.inner = backend.open_sandbox(image, run_id=run_id, name=name, labels=labels, workdir=workdir,
+                                              mounts=[Mount(source=str(proxy.dir), target=MODEL_MOUNT)])
         except InfraError:
             proxy.close()
             raise
+        self._closed = False
+
+    def __enter__(self) -> ProxiedSandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def exec(self, argv: list[str], *, timeout: float = 60, cwd: str | None = None,
+             env: Mapping[str, str] | None = None) -> ExecResult:
+        return self.inner.exec(argv, timeout=timeout, cwd=cwd, env=dict(env) if env else None)
+
+    def read_file(self, path: str) -> bytes:
+        return self.inner.read_file(path)
+
+    def write_file(self, path: str, data: bytes | str, mode: int = 0o644) -> None:
+        self.inner.write_file(path, data, mode)
 
     def close(self) -> None:
-        was_closed = self._closed
-        super().close()
-        if not was_closed:
-            self.proxy.close()
+        if not self._closed:
+            self._closed = True
+            try:
+                self.inner.close()
+            finally:
+                self.proxy.close()
 
 
-def open_proxied(image: str, settings: ModelSettings, limits: AgentLimits, *, run_id: str, name: str,
-                 labels: Mapping[str, str]) -> ProxiedSandbox:
-    return ProxiedSandbox(image, ModelProxy(settings, limits), run_id=run_id, name=name, labels=labels)
+def open_proxied(backend: Backend, image: str, settings: ModelSettings, limits: AgentLimits, *, run_id: str,
+                 name: str, labels: Mapping[str, str]) -> ProxiedSandbox:
+    return ProxiedSandbox(backend, image, ModelProxy(settings, limits), run_id=run_id, name=name, labels=labels)
 
 
 def wire_to_message(m: Mapping[str, Any]) -> Message:

@@ -11,18 +11,19 @@ from __future__ import annotations
 
 import json
 import logging
+import platform
 from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
 import yaml
 
+from ...backends.base import Backend
 from ...builder import ImageBuilder, ImageInfo
 from ...images import BaseRecipe, base_recipes
 from ...model import ModelSettings, Usage
 from ...resources import harness_dir
 from ...sandbox.base import Sandbox
-from ...sandbox.docker import DockerSandbox, client
 from ...types import Instance
 from .. import prompts
 from ..agents import OnStep
@@ -55,7 +56,8 @@ def _runtime_base() -> BaseRecipe:
 
 
 def _arch() -> str:
-    arch = client().info().get("Architecture", "x86_64")
+    """The machine's architecture; images are built for the engine on this machine."""
+    arch = platform.machine() or "x86_64"
     return {"amd64": "x86_64", "arm64": "aarch64"}.get(arch, arch)
 
 
@@ -92,8 +94,8 @@ class QwenCodeAgent:
         builder.ensure_base(_runtime_base())  # the second stage of the layer's Dockerfile
         return ensure_layer(self.layer(instance_image.tag, instance.instance_id), builder).tag
 
-    def open(self, image: str, *, run_id: str, name: str, labels: Mapping[str, str]) -> DockerSandbox:
-        return open_proxied(image, self.settings, self.limits, run_id=run_id, name=name, labels=labels)
+    def open(self, backend: Backend, image: str, *, run_id: str, name: str, labels: Mapping[str, str]) -> Sandbox:
+        return open_proxied(backend, image, self.settings, self.limits, run_id=run_id, name=name, labels=labels)
 
     def argv(self) -> list[str]:
         args = ["--approval-mode", "yolo", "--auth-type", "openai", "--output-format", "json",
