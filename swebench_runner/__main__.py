@@ -1,3 +1,5 @@
+"""``python -m swebench_runner``: the ``swerun`` command."""
+
 from .cli import main
 
-main()
+main(prog_name="swerun")

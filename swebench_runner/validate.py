@@ -1,4 +1,4 @@
-"""``swerun validate``: is an environment fit to grade patches? Gold several times, no fix once.
+"""Is an environment fit to grade patches? Gold several times, no fix once.
 
 An environment is
 
@@ -15,28 +15,28 @@ harness does), which says nothing about the environment. The no-fix run therefor
 
 Every run goes through ``runner.run_evaluation`` with its own run id under ``<results-dir>/<run-id>/``
 (``<run-id>.gold-1`` ... ``<run-id>.gold-N``, ``<run-id>.nofix``), so a validation resumes like any
-run; the verdicts go to ``<results-dir>/<run-id>/validation.json`` and a table on stdout.
+run; the verdicts go to ``<results-dir>/<run-id>/validation.json``, and ``table`` gives the lines
+``swerun validate`` (``cli/validate.py``) prints.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import logging
-import sys
 from collections.abc import Mapping
-from datetime import datetime
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-import click
 from pydantic import BaseModel, Field
 
 from .artifacts import RunDir, read_json, write_json
-from .cli import dataset_options, image_options
 from .dataset import Dataset
 from .predictions import GOLD, from_dataset
-from .runner import RunConfig, RunOutcome, run_evaluation
+from .runner import run_evaluation
 from .types import InstanceResult, Outcome, Prediction
+
+if TYPE_CHECKING:
+    from .runner import RunOutcome
+    from .settings import RunSettings
 
 log = logging.getLogger(__name__)
 
@@ -126,19 +126,25 @@ def judge(instance_id: str, gold: list[RunRecord], nofix: RunRecord | None,
                               passing_without_fix=passing_without_fix, gold_failures=failures)
 
 
-def validate(dataset: Dataset, base: RunConfig, runs: int) -> ValidationReport:
+def run_ids(run_id: str, runs: int) -> list[str]:
+    """The run ids of a validation: ``<run_id>.gold-1`` ... ``<run_id>.gold-<runs>``, then ``<run_id>.nofix``.
+    They name the runs' containers too: prefixed, so two validations never share (and clean up) one."""
+    return [f"{run_id}.gold-{k}" for k in range(1, runs + 1)] + [f"{run_id}.{PLACEBO_MODEL}"]
+
+
+def validate(dataset: Dataset, base: RunSettings, runs: int) -> ValidationReport:
     """Run gold ``runs`` times and the placebo once through the normal runner, then judge each instance."""
     root = base.results_root / base.run_id
 
     def run(run_id: str, preds: Mapping[str, Prediction]) -> RunOutcome:
-        cfg = dataclasses.replace(base, run_id=run_id, results_root=root)
+        cfg = base.model_validate({**base.model_dump(), "run_id": run_id, "results_root": root})  # checked anew
         log.info("validate %s: run %s", base.run_id, run_id)
         return run_evaluation(dataset, preds, cfg)
 
+    *gold_ids, nofix_id = run_ids(base.run_id, runs)
     gold_preds = from_dataset(dataset, GOLD)
-    # run ids name the runs' containers too: prefixed, so two validations never share (and clean up) one
-    gold_runs = [run(f"{base.run_id}.gold-{k}", gold_preds) for k in range(1, runs + 1)]
-    nofix_run = run(f"{base.run_id}.{PLACEBO_MODEL}", placebo_predictions(dataset))
+    gold_runs = [run(gold_id, gold_preds) for gold_id in gold_ids]
+    nofix_run = run(nofix_id, placebo_predictions(dataset))
     out = []
     for inst in dataset.instances:
         iid = inst.instance_id
@@ -170,39 +176,3 @@ def table(report: ValidationReport) -> list[str]:
     counts = {x: len(report.ids(x)) for x in Verdict}
     lines.append("  ".join(f"{k.value}: {n}" for k, n in counts.items()))
     return lines
-
-
-def _split_ids(values: tuple[str, ...]) -> list[str]:
-    return [i for v in values for i in v.replace(",", " ").split() if i]
-
-
-@click.command("validate")
-@dataset_options
-@image_options
-@click.option("--runs", default=3, show_default=True, type=click.IntRange(1, 20), help="gold runs per instance")
-@click.option("--run-id", default=None, help="names results/<run_id>/ (one folder per run, validation.json)")
-@click.option("--max-workers", default=1, show_default=True, type=click.IntRange(1, 256))
-@click.option("--timeout", default=1800, show_default=True, type=click.IntRange(1),
-              help="seconds the tests of one instance may run")
-@click.option("--results-dir", default="results", show_default=True, type=click.Path(file_okay=False))
-def validate_cmd(split, dataset, instance_ids, runs, run_id, max_workers, timeout, results_dir, repo_url,
-                 registry, ca_bundle) -> None:
-    """Check environments: gold N times (broken? flaky?) and no fix once (vacuous?).
-
-    Exits 1 when any instance is broken, flaky or vacuous, 3 when runs failed for infrastructure reasons.
-    """
-    from .dataset import load_dataset
-
-    selected = load_dataset(split, dataset).select(_split_ids(instance_ids))
-    run_id = run_id or "validate-" + datetime.now().strftime("%Y%m%d-%H%M%S")
-    base = RunConfig(run_id=run_id, results_root=Path(results_dir), max_workers=max_workers, timeout=timeout,
-                     repo_url=repo_url, registry=registry, ca_bundle=ca_bundle, progress=sys.stderr.isatty(),
-                     extra={"split": split, "dataset": dataset, "validate": True})
-    report = validate(selected, base, runs)
-    for line in table(report):
-        click.echo(line)
-    click.echo(f"Report: {Path(results_dir) / run_id / 'validation.json'}")
-    if report.ids(Verdict.BROKEN) or report.ids(Verdict.FLAKY) or report.ids(Verdict.VACUOUS):
-        sys.exit(1)
-    if report.ids(Verdict.INFRA):
-        sys.exit(3)

@@ -14,10 +14,11 @@ import pytest
 from click.testing import CliRunner
 
 from swebench_runner import bundled
+from swebench_runner.cli.validate import validate_cmd
 from swebench_runner.dataset import load_dataset
-from swebench_runner.types import Outcome
-from swebench_runner.validate import PLACEBO_PATCH, RunRecord, Verdict, judge, table, validate_cmd
 from swebench_runner.patch import check_model_patch
+from swebench_runner.types import Outcome
+from swebench_runner.validate import PLACEBO_PATCH, RunRecord, Verdict, judge, table
 
 R, U, I = Outcome.RESOLVED, Outcome.UNRESOLVED, Outcome.INFRA_ERROR
 

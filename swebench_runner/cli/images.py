@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from ..cli import _ids, dataset_options, image_options
+from .options import backend_options, dataset_options, ids, image_options, max_workers_option
 
 
 @click.group("images")
@@ -20,7 +20,7 @@ def images_group() -> None:
 @click.option("--json", "as_json", is_flag=True)
 def images_ls(as_json: bool) -> None:
     """Every swerun image: size, bytes shared with its parent layer, unique bytes; the disk they use."""
-    from .images_admin import disk_used, human, list_images
+    from ..reporting.images_admin import disk_used, human, list_images
 
     rows = list_images()
     if as_json:
@@ -35,7 +35,8 @@ def images_ls(as_json: bool) -> None:
 
 @images_group.command("prune")
 @click.option("--older-than", help="created more than this long ago: 30d, 12h, 2w, 0s")
-@click.option("--run", "run_path", type=click.Path(exists=True, file_okay=False, path_type=Path), help="the images a run used (its run.json)")
+@click.option("--run", "run_path", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="the images a run used (its run.json)")
 @click.option("--match", help="only tags matching this glob, e.g. 'swerun/eval-django__*'")
 @click.option("--layer", "layers", multiple=True, type=click.Choice(["instance", "env", "base", "agent"]),
               help="only these layers (repeatable; default all)")
@@ -43,15 +44,8 @@ def images_ls(as_json: bool) -> None:
 def images_prune(older_than, run_path, match, layers, dry_run) -> None:
     """Remove swerun images by age, by run or by tag; images others still need are kept and named."""
     from ..errors import InputError
-    from .images_admin import (
-        human,
-        list_images,
-        parse_age,
-        prune,
-        run_image_tags,
-        select,
-    )
-    from .runfiles import RunFolder
+    from ..reporting.images_admin import human, list_images, parse_age, prune, run_image_tags, select
+    from ..reporting.runfiles import RunFolder
 
     if not (older_than or run_path or match):
         raise InputError("say what to prune: --older-than, --run and/or --match", source="swerun images prune")
@@ -69,54 +63,49 @@ def images_prune(older_than, run_path, match, layers, dry_run) -> None:
 def _instances(split, dataset, instance_ids):
     from ..dataset import load_dataset
 
-    return list(load_dataset(split, dataset).select(_ids(instance_ids)).instances)
-
-
-def _estimate_lines(est) -> list[str]:
-    from .images_admin import human
-
-    free = "unknown (remote engine)" if est.free_bytes is None else human(est.free_bytes)
-    lines = [(f"{est.present}/{est.instances} instance images present; to build: {len(est.missing)} instance, "
-              f"{len(est.missing_envs)} env, {len(est.missing_bases)} base layers"),
-             f"Disk needed: about {human(est.bytes_needed)}; free on {est.docker_root}: {free}"]
-    if est.enough is False:
-        lines.append("NOT ENOUGH DISK: prune images (swerun images prune) or free space first")
-    if est.no_spec:
-        lines.append(f"{len(est.no_spec)} instances have no environment spec: {', '.join(est.no_spec[:5])}")
-    return lines
+    return list(load_dataset(split, dataset).select(ids(instance_ids)).instances)
 
 
 @images_group.command("estimate")
 @dataset_options
 def images_estimate(split, dataset, instance_ids) -> None:
     """Disk a run still needs: the missing layers, sized like the ones already here."""
-    from .images_admin import estimate
+    from ..reporting.images_admin import estimate, estimate_lines
 
-    for line in _estimate_lines(estimate(_instances(split, dataset, instance_ids))):
+    for line in estimate_lines(estimate(_instances(split, dataset, instance_ids))):
         click.echo(line)
 
 
 @images_group.command("build")
 @dataset_options
-@click.option("--max-workers", default=1, show_default=True, type=click.IntRange(1, 64))
+@max_workers_option(limit=64)
 @image_options
-def images_build(split, dataset, instance_ids, max_workers, repo_url, registry, ca_bundle) -> None:
-    """Build (or reuse) every instance image of a split ahead of a run."""
-    from .images_admin import build_ahead, estimate
+@click.option("--push", metavar="REGISTRY", help="push every layer under its content-hash tag to this registry "
+                                                 "(host:port), so other nodes pull instead of building")
+@backend_options
+def images_build(split, dataset, instance_ids, max_workers, repo_url, registry, ca_bundle, push, backend,
+                 ray_address) -> None:
+    """Build (or reuse) every instance image of a split ahead of a run, here or across a Ray cluster."""
+    from ..reporting.images_admin import build_ahead, estimate, estimate_lines
 
     instances = _instances(split, dataset, instance_ids)
-    for line in _estimate_lines(estimate(instances)):
+    for line in estimate_lines(estimate(instances)):
         click.echo(line)
 
     def done(iid: str, source: str | None, error: str | None) -> None:
         click.echo(f"  {iid}: {source}" if error is None else f"  {iid}: FAILED {error}")
 
+    if ray_address and backend != "ray":
+        raise click.BadParameter("--ray-address needs --backend ray", param_hint="'--ray-address'")
     out = build_ahead(instances, max_workers=max_workers, repo_url=repo_url, registry=registry, ca_bundle=ca_bundle,
-                      on_done=done)
+                      push=push, backend=backend, ray_address=ray_address, on_done=done)
     counts: dict[str, int] = {}
     for s in out.sources.values():
         counts[s] = counts.get(s, 0) + 1
     click.echo(f"{len(out.sources)} ready ({', '.join(f'{v} {k}' for k, v in sorted(counts.items())) or 'none'}), "
                f"{len(out.failed)} failed")
+    if push:
+        fresh = sum(1 for v in out.pushed.values() if v == "pushed")
+        click.echo(f"pushed {fresh} layers to {push}, {len(out.pushed) - fresh} were there already")
     if out.failed:
         sys.exit(3)

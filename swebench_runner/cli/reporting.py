@@ -1,4 +1,4 @@
-"""``swerun report | compare | submit | debug | images``: parse options, call the library, echo the result."""
+"""``swerun report | compare | submit | debug``: what people do with finished runs."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..cli import image_options
-from .cli_images import images_group  # noqa: F401  (swebench_runner.cli's LAZY_COMMANDS names it here)
+from .options import dataset_option, image_options, split_option
 
 RUN = click.Path(exists=True, file_okay=False, path_type=Path)
 
@@ -22,13 +21,14 @@ RUN = click.Path(exists=True, file_okay=False, path_type=Path)
 def report_cmd(run: Path, out: Path | None, no_html: bool, as_json: bool) -> None:
     """Summary of a run (resolved %, by repository, errors apart) and a self-contained report.html."""
     from ..artifacts import atomic_write
-    from .html import render
-    from .summary import load_run
-    from .text import summary_lines
+    from ..reporting.html import render
+    from ..reporting.summary import load_run
+    from ..reporting.text import summary_lines
 
     summary = load_run(run)
     if as_json:
-        click.echo(summary.model_dump_json(indent=1, exclude={"instances": {"__all__": {"trajectory", "log_tail", "patch"}}}))
+        bulky = {"trajectory", "log_tail", "patch"}
+        click.echo(summary.model_dump_json(indent=1, exclude={"instances": {"__all__": bulky}}))
     else:
         for line in summary_lines(summary):
             click.echo(line)
@@ -45,9 +45,9 @@ def report_cmd(run: Path, out: Path | None, no_html: bool, as_json: bool) -> Non
 def compare_cmd(runs: tuple[Path, ...], max_tests: int, as_json: bool) -> None:
     """Runs side by side: instances one resolves and the other not, the tests that changed, cost and steps."""
     from ..errors import InputError
-    from .compare import compare
-    from .summary import load_run
-    from .text import comparison_lines
+    from ..reporting.compare import compare
+    from ..reporting.summary import load_run
+    from ..reporting.text import comparison_lines
 
     if len(runs) < 2:
         raise InputError("give two or more run folders", source="RUNS")
@@ -57,16 +57,6 @@ def compare_cmd(runs: tuple[Path, ...], max_tests: int, as_json: bool) -> None:
         return
     for line in comparison_lines(cmp, max_tests):
         click.echo(line)
-
-
-def _check_lines(res) -> list[str]:
-    lines = [f"Check of {res.folder}: {'accepted' if res.ok else 'REFUSED'}"]
-    lines += [f"  refused: {p.line()}" for p in res.problems]
-    lines += [f"  warning: {w}" for w in res.warnings]
-    if res.results is not None:
-        lines.append(f"  results.json: {len(res.results['resolved'])} resolved, {len(res.results['no_generation'])} "
-                     f"without a patch, {len(res.results['no_logs'])} without logs")
-    return lines
 
 
 @click.command("submit")
@@ -89,15 +79,16 @@ def _check_lines(res) -> list[str]:
 @click.option("--allow-infra-errors", is_flag=True, help="submit although some instances hit infrastructure failures")
 @click.option("--check", "check_folder", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="only check an existing submission folder")
-@click.option("--dataset", help="dataset to check against (default: from the split folder's name)")
+@dataset_option(help="dataset to check against (default: from the split folder's name)")
 def submit_cmd(run, name, out, lb_split, display_name, site, report_url, authors, orgs, models, os_model, os_system,
                trajs_dir, overwrite, allow_infra_errors, check_folder, dataset) -> None:
     """Write the SWE-bench leaderboard folder of a run (and sb-cli's predictions file), then check it."""
     from ..dataset import load_dataset
     from ..errors import InputError
-    from .runfiles import RunFolder
-    from .subcheck import check_submission
-    from .submission import SubmissionInfo, build_submission, write_sbcli
+    from ..reporting.lines import check_lines
+    from ..reporting.runfiles import RunFolder
+    from ..reporting.subcheck import check_submission
+    from ..reporting.submission import SubmissionInfo, build_submission, write_sbcli
 
     if check_folder:
         res = check_submission(check_folder, load_dataset(None, dataset) if dataset else None)
@@ -114,43 +105,24 @@ def submit_cmd(run, name, out, lb_split, display_name, site, report_url, authors
         click.echo(f"sb-cli predictions: {preds}")
         click.echo(f"  submit with: {cmd}" if cmd else f"  (sb-cli does not serve the {path.parent.name!r} split)")
         res = check_submission(path, load_dataset(None, dataset) if dataset else folder.load_dataset())
-    for line in _check_lines(res):
+    for line in check_lines(res):
         click.echo(line)
     if not res.ok:
         sys.exit(1)
 
 
-def _test_table(outcome, limit: int = 40) -> list[str]:
-    """Differing tests first, then failing ones, then passing; past ``limit`` rows passing ones are counted."""
-    verdict = {True: "pass", False: "fail", None: "-"}
-    now = {f"{r.kind}::{r.name}": r for r in outcome.rows}
-    rows = []
-    for e in outcome.expected:
-        key = f"{e.kind}::{e.name}"
-        r = now.get(key)
-        rank = 0 if key in outcome.differ else 1 if not (r and r.ok) else 2
-        line = (f"{'!' if rank == 0 else ' '} {e.kind:<13}{verdict[e.ok]:<10}{verdict[r.ok if r else None]:<6}"
-                f"{(r.observed or '-') if r else 'absent':<9}{e.name}")
-        rows.append((rank, line))
-    rows.sort(key=lambda x: x[0])
-    shown = [line for rank, line in rows if rank < 2 or len(rows) <= limit]
-    hidden = len(rows) - len(shown)
-    return ([f"  {'kind':<13}{'expected':<10}{'now':<6}{'log':<9}test"] + shown
-            + ([f"  ... and {hidden} tests passing as expected"] if hidden else []))
-
-
-def _stepper(printable):
+def _stepper(printable, backend):
     """Interactive stepping for --replay: Enter runs the call, a runs the rest, s opens a shell, q stops."""
     import subprocess
 
-    from .trajview import clip, pretty_args
+    from ..reporting.trajview import clip, pretty_args
 
     def step(index: int, name: str, arguments: str, sandbox) -> str:
         shown = clip(pretty_args(arguments), 800).split("\n")
         click.echo(f"\nstep {index}: {name}\n" + "\n".join("    " + x for x in shown))
         answer = click.prompt("[Enter] run  [a] run all  [s] shell  [q] quit", default="", show_default=False).strip()
         if answer == "s":
-            argv = ["docker", "exec", "-it", "-w", "/testbed", sandbox.container.name, "bash"]
+            argv = backend.shell_argv(sandbox)
             click.echo(f"$ {printable(argv)}")
             subprocess.call(argv)
             return "shell"
@@ -160,22 +132,24 @@ def _stepper(printable):
 
 
 def _replay(target, printable) -> None:
-    from .replay import load_trajectory, replay
+    from ..reporting.replay import load_trajectory, replay
 
     traj = load_trajectory(target)
 
     def show(call) -> None:
-        state = "skipped (not a built-in tool)" if call.same is None else "same output" if call.same else "DIFFERENT output"
+        state = ("skipped (not a built-in tool)" if call.same is None
+                 else "same output" if call.same else "DIFFERENT output")
         click.echo(f"step {call.step:>3}  {call.name:<19} {state}")
         if call.same is False:
             click.echo("    recorded: " + call.recorded.strip()[:300].replace("\n", "\n              "))
             click.echo("    replayed: " + (call.replayed or "").strip()[:300].replace("\n", "\n              "))
 
-    out = replay(target, traj, _stepper(printable) if sys.stdin.isatty() else None, show)
+    out = replay(target, traj, _stepper(printable, target.settings.backend) if sys.stdin.isatty() else None, show)
     n_same = sum(1 for c in out.calls if c.same)
     click.echo(f"Replayed {len(out.calls)} calls: {n_same} with the same output"
                f"{' (stopped early)' if out.stopped_early else ''}")
-    click.echo("Final patch: " + ("identical to the trajectory's" if out.same_patch else "DIFFERS from the trajectory's"))
+    click.echo("Final patch: "
+               + ("identical to the trajectory's" if out.same_patch else "DIFFERS from the trajectory's"))
     if not out.same_patch:
         click.echo(out.patch)
 
@@ -188,13 +162,14 @@ def _replay(target, printable) -> None:
               help="apply this patch instead of the run's")
 @click.option("--replay", is_flag=True, help="step through the run's trajectory in a fresh container")
 @click.option("--base", is_flag=True, help="apply no patch (the repository at base_commit)")
-@click.option("--split", default=None, help="dataset split (default: the run's)")
-@click.option("--dataset", help="local dataset file or hub id (default: the run's)")
+@split_option(help="dataset split (default: the run's)")
+@dataset_option(help="local dataset file or hub id (default: the run's)")
 @image_options
 def debug_cmd(instance_id, run_path, tests, patch_file, replay, base, split, dataset, repo_url, registry,
               ca_bundle) -> None:
     """Why did this instance fail? An image at base_commit, the run's patch, tests, the trajectory again."""
-    from .debug import open_shell, printable, resolve_target, run_tests, shell_argv
+    from ..reporting.debug import open_shell, printable, resolve_target, run_tests, shell_argv
+    from ..reporting.lines import debug_test_lines
 
     target = resolve_target(instance_id, run_path=run_path, patch_file=patch_file, split=split, dataset=dataset,
                             repo_url=repo_url, registry=registry, ca_bundle=ca_bundle, use_run_patch=not base)
@@ -202,8 +177,9 @@ def debug_cmd(instance_id, run_path, tests, patch_file, replay, base, split, dat
     click.echo(f"Scratch folder: {target.workdir}")
     if tests:
         outcome = run_tests(target)
-        click.echo(f"Outcome now: {outcome.result.outcome.value}{': ' + outcome.result.reason if outcome.result.reason else ''}")
-        for line in _test_table(outcome):
+        reason = f": {outcome.result.reason}" if outcome.result.reason else ""
+        click.echo(f"Outcome now: {outcome.result.outcome.value}{reason}")
+        for line in debug_test_lines(outcome):
             click.echo(line)
         click.echo(f"Compared with {outcome.expected_from}: "
                    + ("the same statuses" if outcome.same else f"{len(outcome.differ)} tests differ (marked !)"))
@@ -216,4 +192,3 @@ def debug_cmd(instance_id, run_path, tests, patch_file, replay, base, split, dat
         if sys.stdin.isatty() and sys.stdout.isatty():
             sys.exit(open_shell(target))
         click.echo("(not a terminal: run the command above to get the shell)")
-
