@@ -12,6 +12,13 @@ import tarfile
 import pytest
 from docker.errors import ImageNotFound
 
+from swebench_runner.dataset import load_dataset
+from swebench_runner.images import base_for, env_recipe, instance_recipe
+from swebench_runner.reporting.images_admin import build_ahead
+from swebench_runner.repos import RepoStore
+from swebench_runner.spec import spec_for
+
+from ..docker.test_registry_images import local_registry
 from ..helpers import swerun
 
 pytestmark = pytest.mark.docker
@@ -36,9 +43,10 @@ def two_layers(docker_engine):
     docker_engine.api.import_image_from_data(_tar({"hello.txt": b"hello\n"}), repository=repo, tag=tag,
                                              changes=["LABEL swerun.layer=base swerun.python=0.0"])
     context = _tar({"Dockerfile": f"FROM {base}\nCOPY blob /blob\n".encode(), "blob": os.urandom(2 << 20)})
+    labels = {"swerun.layer": "instance", "swerun.repo": "swerun-test/prune",
+              "swerun.instance": f"swerun-test__prune-{key}-1"}
     for chunk in docker_engine.api.build(fileobj=io.BytesIO(context), custom_context=True, tag=child, rm=True,
-                                         decode=True, labels={"swerun.layer": "instance", "swerun.repo": "swerun-test/prune",
-                                                              "swerun.instance": f"swerun-test__prune-{key}-1"}):
+                                         decode=True, labels=labels):
         assert "error" not in chunk, chunk
     yield key, base, child
     for t in (child, base):
@@ -93,6 +101,40 @@ def test_estimate_and_build_ahead_of_a_run(mixed_run):
     est = swerun("images", "estimate", "--split", "mini")
     assert est.returncode == 0, est.stderr
     assert "16/16 instance images present" in est.stdout and "Disk needed: about 0 B" in est.stdout
-    built = swerun("images", "build", "--split", "mini", "--instance-ids", "swerun-mini__textkit-1", "--max-workers", "2")
+    built = swerun("images", "build", "--split", "mini", "--instance-ids", "swerun-mini__textkit-1",
+                   "--max-workers", "2")
     assert built.returncode == 0, built.stderr
     assert "swerun-mini__textkit-1: cache" in built.stdout and "1 ready (1 cache), 0 failed" in built.stdout
+
+
+def test_build_ahead_pushes_every_layer_of_what_it_readied(docker_engine, tmp_path):
+    """What ``swerun images build --push REGISTRY`` does: each instance's base, env and instance layers go to
+    the registry under their own tags, once; a second build-and-push sends nothing."""
+    ids = ["swerun-mini__textkit-1", "swerun-mini__textkit-2"]
+    instances = list(load_dataset("mini").select(ids).instances)
+    store = RepoStore()
+    tags = set()
+    for inst in instances:
+        spec = spec_for(inst)
+        env = env_recipe(inst, spec, store)
+        tags |= {base_for(spec, inst).tag, env.tag, instance_recipe(inst, spec, env, store=store).tag}
+    assert len(tags) == 4  # one base, one env, two instances
+    with local_registry() as registry:
+        try:
+            out = build_ahead(instances, max_workers=2, push=registry)
+            assert not out.failed and set(out.sources) == set(ids)
+            assert out.pushed == dict.fromkeys(tags, "pushed")
+            for tag in tags:
+                remote = f"{registry}/{tag}"
+                assert out.digests[tag] == docker_engine.api.inspect_distribution(remote)["Descriptor"]["digest"]
+                digests = docker_engine.images.get(tag).attrs["RepoDigests"]
+                assert f"{remote.rsplit(':', 1)[0]}@{out.digests[tag]}" in digests
+            again = build_ahead(instances, push=registry)
+            assert again.sources == dict.fromkeys(ids, "cache") and again.pushed == dict.fromkeys(tags, "present")
+            assert again.digests == out.digests
+        finally:  # the registry's names for the images; the images themselves are the split's, kept
+            for tag in tags:
+                try:
+                    docker_engine.images.remove(f"{registry}/{tag}")
+                except ImageNotFound:
+                    pass
