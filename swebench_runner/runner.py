@@ -196,7 +196,7 @@ class EvalWork:
         run = RunDir(cfg.results_root, cfg.run_id)
         remote = backend is None
         if remote:  # in a Ray worker: this node's engine; build logs stay on the node
-            backend = make_backend("docker" if cfg.backend == "ray" else cfg.backend)
+            backend = make_backend(cfg.backend)
         logs = cache_dir() / "build_logs" / cfg.run_id if remote else run.build_logs
         images = backend.images(repo_url=cfg.repo_url, log_dir=logs, ca_bundle=cfg.ca_bundle, registry=cfg.registry)
         return EvalSettings(run=run, builder=images, timeout=cfg.timeout, strict=cfg.strict,

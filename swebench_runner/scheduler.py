@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+import queue
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Protocol, TypeVar
 
 from .backends.base import Backend
@@ -58,13 +59,18 @@ class LocalScheduler:
         if not items:
             return
         pool = ThreadPoolExecutor(max_workers=self.max_workers, thread_name_prefix="swerun")
-        futures: dict[Future[Any], T] = {pool.submit(work, item): item for item in items}
+        finished: queue.SimpleQueue[tuple[T, Future[Any]]] = queue.SimpleQueue()
         try:
-            pending = set(futures)
-            while pending:
-                finished, pending = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
-                for fut in finished:
-                    on_result(futures[fut], fut.result())
+            for item in items:  # each finished future lands in one queue: O(1) per result at any size
+                pool.submit(work, item).add_done_callback(lambda fut, item=item: finished.put((item, fut)))
+            for _ in range(len(items)):
+                while True:
+                    try:
+                        item, fut = finished.get(timeout=1.0)  # a timeout, so Ctrl-C reaches this thread
+                        break
+                    except queue.Empty:
+                        continue
+                on_result(item, fut.result())
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
             abandon(self.backend, self.run_id, only_mine=True)

@@ -52,6 +52,14 @@ class BuiltinAgent:
         self.model = model
         self.limits = limits
 
+    def __reduce__(self) -> tuple:
+        """To a Ray worker as its recipe: an API client is rebuilt there from its settings."""
+        from ..model import OpenAIClient
+
+        if isinstance(self.model, OpenAIClient):
+            return (_builtin_from_settings, (self.model.settings, self.limits))
+        return (BuiltinAgent, (self.model, self.limits))
+
     @property
     def label(self) -> str:
         return self.model.settings.label
@@ -65,6 +73,12 @@ class BuiltinAgent:
     def solve(self, sandbox: Sandbox, instance: Instance, traj: Trajectory, on_step: OnStep) -> None:
         toolbox = ToolBox(sandbox, command_timeout=self.limits.command_timeout, output_limit=self.limits.output_limit)
         ToolLoop(self.model, toolbox, self.limits).run(instance, traj, on_step)
+
+
+def _builtin_from_settings(settings: ModelSettings, limits: AgentLimits) -> BuiltinAgent:
+    from ..model import OpenAIClient
+
+    return BuiltinAgent(OpenAIClient(settings), limits)
 
 
 AGENTS = ("swerun", "qwen-code")

@@ -21,19 +21,20 @@ from ..artifacts import RunDir, read_json, write_json
 from ..backends import make_backend
 from ..backends.base import Backend
 from ..dataset import Dataset
-from ..errors import InfraError, InputError
-from ..evaluation.evaluate import EvalSettings, evaluate
+from ..errors import InfraError
+from ..evaluation.evaluate import EvalSettings, Evaluation, evaluate_task, persist
 from ..scheduler import make_scheduler
 from ..settings import RunSettings
 from ..spec import spec_for
-from ..tasks import is_done, spec_hash
+from ..resources import cache_dir
+from ..tasks import is_done, resolve_task, spec_hash
 from ..types import Instance, InstanceResult, Outcome, Prediction
 from .agents import Agent
 from .loop import AgentLimits
 from .secrets import Redactor
 from .session import SessionContext, solve_instance
 from .store import InferenceStore
-from .trajectory import AgentPrediction, now
+from .trajectory import AgentPrediction, Trajectory, now
 
 log = logging.getLogger(__name__)
 
@@ -76,23 +77,71 @@ def _graded(run: RunDir, instance: Instance, pred: Prediction) -> InstanceResult
     return prev if is_done(prev, pred, spec_hash(spec_for(instance))) else None
 
 
-def _evaluate(images: EvalSettings, instance: Instance, pred: Prediction) -> InstanceResult | None:
-    """Grade now; an infrastructure failure is left to the final evaluation pass, which retries it."""
-    prev = _graded(images.run, instance, pred)
-    if prev is not None:
-        return prev
-    try:
-        return evaluate(images, instance, pred)
-    except InfraError as exc:
-        log.warning("%s: evaluation failed (%s); the final pass retries it", instance.instance_id, exc)
-        return None
+@dataclass
+class Episode:
+    """What one instance's inference left, carried back to the driver: the trajectory, the prediction
+    (None when the run ended on a sandbox or API failure) and, for the headline command, its grading."""
+
+    trajectory: Trajectory
+    prediction: AgentPrediction | None
+    evaluation: Evaluation | None = None
+
+
+class _NoStore:
+    """The store of a remote worker: trajectories travel back with the episode; the driver writes them."""
+
+    def __init__(self, run: RunDir) -> None:
+        self.run = run
+
+    def write_trajectory(self, traj: Trajectory) -> None:
+        pass
+
+    def write_prediction(self, pred: AgentPrediction) -> None:
+        pass
+
+
+class InferWork:
+    """Inference of one instance (and, for the headline command, its grading right after, on the same
+    node while the image is warm). Picklable: a Ray worker gets the agent as its recipe and opens its own
+    backend; locally it runs in the driver's threads and writes the trajectory after every step."""
+
+    def __init__(self, cfg: RunSettings, agent: Agent, limits: AgentLimits, model_public: dict[str, Any],
+                 ctx: SessionContext | None = None) -> None:
+        self.cfg, self.agent, self.limits, self.model_public, self._ctx = cfg, agent, limits, model_public, ctx
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"cfg": self.cfg, "agent": self.agent, "limits": self.limits, "model_public": self.model_public}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(**state)  # type: ignore[misc]
+
+    def context(self) -> SessionContext:
+        if self._ctx is None:  # in a Ray worker: this node's engine, nothing written here
+            cfg = self.cfg
+            backend = make_backend(cfg.backend)
+            images = backend.images(repo_url=cfg.repo_url, log_dir=cache_dir() / "build_logs" / cfg.run_id,
+                                    ca_bundle=cfg.ca_bundle, registry=cfg.registry)
+            run = RunDir(cfg.results_root, cfg.run_id)
+            settings = EvalSettings(run=run, builder=images, timeout=cfg.timeout, strict=cfg.strict, backend=backend,
+                                    limits=cfg.limits)
+            self._ctx = SessionContext(store=_NoStore(run), images=settings, agent=self.agent,  # type: ignore[arg-type]
+                                       limits=self.limits, model_public=self.model_public)
+        return self._ctx
+
+    def __call__(self, instance: Instance) -> Episode:
+        ctx = self.context()
+        traj, pred = solve_instance(ctx, instance)
+        evaluation = None
+        if self.cfg.evaluate and pred is not None:
+            try:
+                evaluation = evaluate_task(ctx.images, resolve_task(instance), _as_prediction(pred))
+            except InfraError as exc:  # left to the final evaluation pass, which retries it
+                log.warning("%s: evaluation failed (%s); the final pass retries it", instance.instance_id, exc)
+        return Episode(traj, pred, evaluation)
 
 
 def run_pipeline(dataset: Dataset, agent: Agent, limits: AgentLimits, model_public: dict[str, Any],
                  cfg: RunSettings, redact: Redactor | None = None, backend: Backend | None = None) -> PipelineOutcome:
-    if cfg.backend == "ray":
-        raise InputError("inference on Ray is not supported yet; run `swerun infer` locally and evaluate the "
-                         "predictions with `swerun eval --backend ray`", field="backend")
     run = RunDir(cfg.results_root, cfg.run_id)
     run.path.mkdir(parents=True, exist_ok=True)
     backend = backend or make_backend(cfg.backend)
@@ -117,39 +166,61 @@ def run_pipeline(dataset: Dataset, agent: Agent, limits: AgentLimits, model_publ
         if res is not None:
             outcome.results[iid] = res
         progress.update(pred.cost, resolved=bool(res and res.outcome is Outcome.RESOLVED))
-    if todo and backend.prepare_run(run.run_id):
-        log.warning("removed containers an interrupted earlier run of %s left behind", run.run_id)
-    scheduler = make_scheduler(backend, cfg)
+    scheduler = make_scheduler(backend, cfg)  # first: a cluster backend prepares the run on its nodes
+    remote = cfg.backend == "ray"
+    work = InferWork(cfg, agent, limits, model_public, None if remote else ctx)
     try:
-        scheduler.map(_worker(ctx, cfg, outcome, progress), todo, lambda item, _: None)
+        if todo and backend.prepare_run(run.run_id):
+            log.warning("removed containers an interrupted earlier run of %s left behind", run.run_id)
+        scheduler.map(work, todo, _recorder(store, outcome, progress, remote), _lost(outcome, progress))
     finally:
         progress.bar.close()
         store.write_preds_jsonl()
-        scheduler.close()
+        if todo:
+            try:
+                backend.cleanup(run.run_id, only_mine=not remote)
+            finally:
+                scheduler.close()
+        else:
+            scheduler.close()
     return outcome
 
 
-def _worker(ctx: SessionContext, cfg: RunSettings, outcome: PipelineOutcome, progress: _Progress):
-    """One instance: infer, record, and (bare command) grade right away."""
-    lock = threading.Lock()
+def _recorder(store: InferenceStore, outcome: PipelineOutcome, progress: _Progress, remote: bool):
+    """The driver's side of an episode: its files (result.json last), the outcome, the bar."""
 
-    def one(instance: Instance) -> None:
-        traj, pred = solve_instance(ctx, instance)
-        result = _evaluate(ctx.images, instance, _as_prediction(pred)) if cfg.evaluate and pred else None
-        with lock:
-            if pred is None:
-                outcome.failed[instance.instance_id] = f"{traj.exit_status.value}: {traj.exit_reason}"[:500]
-            else:
-                outcome.predictions[instance.instance_id] = pred
-                ctx.store.write_preds_jsonl()
-            if result is not None:
-                outcome.results[instance.instance_id] = result
-            outcome.cost += traj.totals.cost
+    def record(instance: Instance, ep: Episode) -> None:
+        iid = instance.instance_id
+        if iid in outcome.predictions or iid in outcome.failed:  # a lost node's retry answered twice
+            log.warning("%s: a second episode arrived and was dropped", iid)
+            return
+        traj, pred = ep.trajectory, ep.prediction
+        if remote:
+            store.write_trajectory(traj)
+            if pred is not None:
+                store.write_prediction(pred)
+        if pred is None:
+            outcome.failed[iid] = f"{traj.exit_status.value}: {traj.exit_reason}"[:500]
+        else:
+            outcome.predictions[iid] = pred
+            store.write_preds_jsonl()
+        result = persist(store.run, ep.evaluation) if ep.evaluation is not None else None
+        if result is not None:
+            outcome.results[iid] = result
+        outcome.cost += traj.totals.cost
         bad_eval = bool(result and result.outcome in (Outcome.ERROR, Outcome.INFRA_ERROR))
         progress.update(traj.totals.cost, resolved=bool(result and result.outcome is Outcome.RESOLVED),
                         error=pred is None or bad_eval)
 
-    return one
+    return record
+
+
+def _lost(outcome: PipelineOutcome, progress: _Progress):
+    def lost(instance: Instance, exc: Exception) -> None:  # no prediction: asked again on resume
+        outcome.failed[instance.instance_id] = f"sandbox_error: lost with its node: {exc}"[:500]
+        progress.update(error=True)
+
+    return lost
 
 
 def _as_prediction(pred: AgentPrediction) -> Prediction:

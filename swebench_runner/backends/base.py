@@ -107,3 +107,12 @@ class Backend(Protocol):
     def images(self, *, repo_url: str | None, log_dir: Any, ca_bundle: str | None,
                registry: str | None) -> ImageProvider:
         """The image provider of this backend, building from ``repo_url`` mirrors into ``log_dir`` logs."""
+
+    def run_argv(self, image: str, command: list[str], *, tty: bool = False, env: Mapping[str, str] | None = None,
+                 mounts: list[Mount] | None = None, labels: Mapping[str, str] | None = None,
+                 workdir: str = "/testbed") -> list[str]:
+        """The command line a person types to run ``command`` in a throwaway container like ours
+        (``swerun debug`` prints it and runs it). ``InputError`` where the backend has none."""
+
+    def shell_argv(self, sandbox: Sandbox) -> list[str]:
+        """The command line a person types to get a shell in an open sandbox of this backend."""

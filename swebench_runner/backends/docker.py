@@ -75,3 +75,18 @@ class DockerBackend:
         from ..repos import RepoStore
 
         return ImageBuilder(RepoStore(repo_url), log_dir, ca_bundle=ca_bundle, registry=registry)
+
+    def run_argv(self, image: str, command: list[str], *, tty: bool = False, env: Mapping[str, str] | None = None,
+                 mounts: list[Mount] | None = None, labels: Mapping[str, str] | None = None,
+                 workdir: str = "/testbed") -> list[str]:
+        argv = ["docker", "run", "--rm", *(["-it"] if tty else []), "--init", "--network", self.network, "-w", workdir]
+        for k, v in sorted((labels or {}).items()):
+            argv += ["--label", f"{k}={v}"]
+        for k, v in sorted((env or {}).items()):
+            argv += ["-e", f"{k}={v}"]
+        for m in mounts or ():
+            argv += ["-v", f"{m.source}:{m.target}{':ro' if m.read_only else ''}"]
+        return [*argv, image, *command]
+
+    def shell_argv(self, sandbox: Any) -> list[str]:
+        return ["docker", "exec", "-it", "-w", sandbox.workdir, sandbox.container.name, "bash"]

@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import InfraError
+from ..errors import InfraError, InputError
 from ..sandbox.base import ExecResult
 from .base import Limits, Mount, RunResult
 
@@ -257,6 +257,12 @@ class FakeBackend:
 
     def images(self, *, repo_url: str | None, log_dir: Any, ca_bundle: str | None, registry: str | None) -> FakeImages:
         return self.image_provider
+
+    def run_argv(self, image: str, command: list[str], **kw: Any) -> list[str]:
+        raise InputError("the in-memory backend has no command line to run by hand", field="backend")
+
+    def shell_argv(self, sandbox: Any) -> list[str]:
+        raise InputError("the in-memory backend has no shell to open", field="backend")
 
 
 def gold_responder(instances: Any) -> Responder:

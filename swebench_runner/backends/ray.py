@@ -2,14 +2,20 @@
 
 Sandboxes and one-shot scripts run on the engine of the node the calling Ray task was placed on (the
 task holds one ``docker_slots`` unit, so a node never runs more containers than it offers slots).
-Preparing and cleaning up a run happen on every alive node: one small task pinned to each, so the
+Images are made under a cluster-wide lock per tag (``RayTagLock``) and, given a registry, pushed
+as they are built, so a tag is built once per cluster. Preparing and cleaning up a run happen on every alive node: one small task pinned to each, so the
 containers a dead worker left on its node are removed by label there. Ray is imported only here.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from ..errors import BackendUnavailable
@@ -89,4 +95,77 @@ class RayBackend:
                                      labels=labels, limits=limits)
 
     def images(self, *, repo_url: str | None, log_dir: Any, ca_bundle: str | None, registry: str | None) -> Any:
-        return self.local.images(repo_url=repo_url, log_dir=log_dir, ca_bundle=ca_bundle, registry=registry)
+        """This node's builder, with a cluster-wide lock per tag; with a registry, every layer built is
+        pushed under its tag before the lock is let go, so the next node pulls it instead of building."""
+        from ..builder import ImageBuilder
+        from ..repos import RepoStore
+
+        return ImageBuilder(RepoStore(repo_url), log_dir, ca_bundle=ca_bundle, registry=registry,
+                            push_to=registry, lock=RayTagLock())
+
+    def run_argv(self, image: str, command: list[str], **kw: Any) -> list[str]:
+        return self.local.run_argv(image, command, **kw)
+
+    def shell_argv(self, sandbox: Any) -> list[str]:
+        return self.local.shell_argv(sandbox)
+
+
+_LOCKS_ACTOR = "swerun-tag-locks"
+
+
+def _locks_actor() -> Any:
+    """The cluster's one lock table: a named, detached actor, made by whoever asks first."""
+    import ray
+
+    @ray.remote(num_cpus=0)
+    class TagLocks:
+        """tag -> (holder, last renewal). A holder that stops renewing (its node died) loses the tag."""
+
+        def __init__(self) -> None:
+            self.held: dict[str, tuple[str, float]] = {}
+
+        def acquire(self, tag: str, holder: str, lease: float) -> bool:
+            now = time.time()
+            cur = self.held.get(tag)
+            if cur is None or cur[0] == holder or now - cur[1] > lease:
+                self.held[tag] = (holder, now)
+                return True
+            return False
+
+        def release(self, tag: str, holder: str) -> None:
+            if self.held.get(tag, ("",))[0] == holder:
+                del self.held[tag]
+
+    return TagLocks.options(name=_LOCKS_ACTOR, namespace="swerun", lifetime="detached",
+                            get_if_exists=True).remote()
+
+
+class RayTagLock:
+    """``builder.TagLock`` across a cluster: two nodes never build the same tag at once. The holder
+    renews its lease while it builds; a lease not renewed for ``lease`` seconds (a lost node) expires."""
+
+    def __init__(self, lease: float = 120.0, poll: float = 1.0) -> None:
+        self.lease, self.poll = lease, poll
+
+    @contextmanager
+    def hold(self, tag: str) -> Iterator[None]:
+        import ray
+
+        actor = _locks_actor()
+        holder = f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}:{time.monotonic_ns()}"
+        while not ray.get(actor.acquire.remote(tag, holder, self.lease)):
+            time.sleep(self.poll)
+        stop = threading.Event()
+
+        def renew() -> None:
+            while not stop.wait(self.lease / 4):
+                ray.get(actor.acquire.remote(tag, holder, self.lease))
+
+        keeper = threading.Thread(target=renew, name=f"lease {tag}", daemon=True)
+        keeper.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            keeper.join()
+            ray.get(actor.release.remote(tag, holder))

@@ -22,13 +22,13 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from ..artifacts import RunDir, atomic_write
-from ..builder import ImageBuilder, ImageInfo
+from ..backends.base import Mount
+from ..backends.docker import DockerBackend
+from ..builder import ImageInfo
 from ..dataset import Dataset, load_dataset
 from ..errors import InputError
 from ..evaluation.evaluate import EvalSettings, evaluate, prepare_image
-from ..repos import RepoStore
 from ..resources import cache_dir
-from ..sandbox.docker import NETWORK, ensure_network
 from ..spec import VersionSpec, spec_for
 from ..types import Instance, InstanceResult, Prediction
 from .runfiles import RunFolder
@@ -74,12 +74,13 @@ def _settings(run: RunFolder | None, workdir: Path, repo_url: str | None, regist
     """Evaluation settings of the run (timeout, grading, image source) with a scratch results folder."""
     cfg = (run.run_json.get("config") or {}) if run else {}
     scratch = RunDir(workdir, DEBUG_RUN_ID)
-    builder = ImageBuilder(RepoStore(repo_url or cfg.get("repo_url")), scratch.build_logs, ca_bundle=ca_bundle,
-                           registry=registry or cfg.get("registry"))
+    backend = DockerBackend()  # a person at this machine: its own engine, whatever ran the run
+    builder = backend.images(repo_url=repo_url or cfg.get("repo_url"), log_dir=scratch.build_logs,
+                             ca_bundle=ca_bundle, registry=registry or cfg.get("registry"))
     wanted = {"timeout": cfg.get("timeout"), "strict": cfg.get("strict"), "image_source": cfg.get("image_source"),
               "image_namespace": cfg.get("image_namespace")}
     known = {f.name for f in dataclasses.fields(EvalSettings)}
-    return EvalSettings(run=scratch, builder=builder, **{k: v for k, v in wanted.items() if k in known and v is not None})
+    return EvalSettings(run=scratch, builder=builder, backend=backend, **{k: v for k, v in wanted.items() if k in known and v is not None})
 
 
 def resolve_target(iid: str, *, run_path: Path | str | None = None, patch_file: Path | str | None = None,
@@ -118,13 +119,11 @@ def shell_argv(target: DebugTarget, *, tty: bool = True, command: list[str] | No
     """``docker run`` of a throwaway container at ``base_commit`` with the patch applied, running ``command``
     (an interactive, non-login shell by default: a login shell would reset PATH and lose the image's venv).
     The same argv is run for the interactive shell and printed for people."""
-    argv = ["docker", "run", "--rm", *(["-it"] if tty else []), "--init", "--network", NETWORK, "-w", "/testbed",
-            "--label", "swerun.run=debug", "--label", f"swerun.instance={target.iid}"]
-    for k, v in sorted(target.spec.env.items()):
-        argv += ["-e", f"{k}={v}"]
-    if target.patch is not None:
-        argv += ["-v", f"{target.workdir / 'model.patch'}:/swerun/model.patch:ro"]
-    return [*argv, target.image.tag, "bash", "-c", APPLY_THEN, "swerun-debug", *(command or ["bash"])]
+    mounts = [Mount(source=str(target.workdir / "model.patch"), target="/swerun/model.patch")] if (
+        target.patch is not None) else []
+    return target.settings.backend.run_argv(
+        target.image.tag, ["bash", "-c", APPLY_THEN, "swerun-debug", *(command or ["bash"])], tty=tty,
+        env=target.spec.env, mounts=mounts, labels={"swerun.instance": target.iid, "swerun.run": DEBUG_RUN_ID})
 
 
 def printable(argv: list[str]) -> str:
@@ -135,10 +134,11 @@ def open_shell(target: DebugTarget) -> int:
     """The interactive path: run ``shell_argv`` attached to this terminal."""
     import subprocess
 
-    if shutil.which("docker") is None:
-        raise InputError("the docker command line is not installed; run the printed command elsewhere")
-    ensure_network()
-    return subprocess.call(shell_argv(target))
+    argv = shell_argv(target)
+    if shutil.which(argv[0]) is None:
+        raise InputError(f"the {argv[0]} command line is not installed; run the printed command elsewhere")
+    target.settings.backend.prepare_run(DEBUG_RUN_ID)
+    return subprocess.call(argv)
 
 
 class TestsOutcome(BaseModel):
@@ -175,8 +175,8 @@ def _repro(target: DebugTarget, files: Path) -> list[str]:
     atomic_write(repro / "model.patch", target.patch or "")
     atomic_write(repro / "test.patch", target.instance.test_patch)
     atomic_write(repro / "nonce", "debug")
-    return ["docker", "run", "--rm", "--init", "--network", NETWORK, "-w", "/testbed", "-v", f"{repro}:/swerun:ro",
-            target.image.tag, "bash", "/swerun/eval.sh"]
+    return target.settings.backend.run_argv(target.image.tag, ["bash", "/swerun/eval.sh"],
+                                            mounts=[Mount(source=str(repro), target="/swerun")])
 
 
 def run_tests(target: DebugTarget) -> TestsOutcome:

@@ -20,7 +20,7 @@ from ..agent.patch_extract import extract_patch, head_commit
 from ..agent.tools import ToolBox
 from ..errors import InputError
 from ..model import ToolCall
-from ..sandbox.docker import DockerSandbox, ensure_network
+from ..sandbox.base import Sandbox
 from .debug import DEBUG_RUN_ID, DebugTarget
 from .runfiles import TRAJECTORY
 
@@ -51,7 +51,7 @@ class ReplayOutcome(BaseModel):
 
 # Before each call the stepper says what to do: "run" it, "all" (run the rest without asking),
 # "shell" (open a shell in the replay container, then ask again) or "quit".
-Stepper = Callable[[int, str, str, DockerSandbox], str]
+Stepper = Callable[[int, str, str, Sandbox], str]
 
 
 def load_trajectory(target: DebugTarget) -> dict[str, Any]:
@@ -75,8 +75,8 @@ def replay(target: DebugTarget, traj: dict[str, Any], stepper: Stepper | None = 
     out = ReplayOutcome(recorded_patch=traj.get("patch"))
     name = f"swerun-replay-{target.iid}-{secrets.token_hex(3)}"
     asking = stepper is not None
-    with DockerSandbox(target.image.tag, run_id=DEBUG_RUN_ID, name=name, network=ensure_network(),
-                       labels={"swerun.instance": target.iid, "swerun.role": "replay"}) as sb:
+    with target.settings.backend.open_sandbox(target.image.tag, run_id=DEBUG_RUN_ID, name=name,
+                                              labels={"swerun.instance": target.iid, "swerun.role": "replay"}) as sb:
         box = ToolBox(sb, command_timeout=float(limits.get("command_timeout") or 120),
                       output_limit=int(limits.get("output_limit") or 10000))
         base = head_commit(sb)

@@ -19,6 +19,9 @@ from swebench_runner.runner import run_evaluation
 from swebench_runner.sandbox import docker as engine
 from swebench_runner.settings import RunSettings
 
+from ..agent.fake_openai import FakeOpenAIServer, tool
+from ..helpers import swerun
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -70,10 +73,13 @@ def test_mini_gold_on_ray_equals_the_local_run(docker_engine, ray_cluster, tmp_p
     gold = load_predictions("gold", mini)
     local = run_evaluation(mini, gold, RunSettings(run_id="local", results_root=tmp_path, max_workers=2,
                                                    progress=False, timeout=300))
-    remote = run_evaluation(mini, gold, RunSettings(run_id="ray", results_root=tmp_path, backend="ray",
-                                                    ray_address=cluster.address, progress=False, timeout=300))
+    res = swerun("eval", "--split", "mini", "--predictions", "gold", "--backend", "ray", "--ray-address",
+                 cluster.address, "--run-id", "ray", "--results-dir", str(tmp_path), "--timeout", "300", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert "Resolved        16 / 16" in res.stdout
+    remote = json.loads((tmp_path / "ray" / "gold.ray.json").read_text())
     ids = {i.instance_id for i in mini.instances}
-    assert set(remote.report["resolved_ids"]) == ids == set(local.report["resolved_ids"])
+    assert set(remote["resolved_ids"]) == ids == set(local.report["resolved_ids"])
     assert _reports(tmp_path / "ray") == _reports(tmp_path / "local")
     run_json = json.loads((tmp_path / "ray" / "run.json").read_text())
     assert run_json["backend"]["backend"] == "ray" and run_json["backend"]["docker_slots"] == 4
@@ -118,3 +124,65 @@ def test_a_worker_node_killed_mid_run(docker_engine, ray_cluster, tmp_path):
     assert len(results) == 16 and {r["outcome"] for r in results} == {"resolved"}
     assert "a second result arrived" not in err
     assert not docker_engine.containers.list(all=True, filters={"label": f"{engine.RUN_LABEL}={run_id}"})
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+def test_the_headline_command_on_ray_infers_and_grades(docker_engine, ray_cluster, tmp_path, monkeypatch):
+    """Episodes run as Ray tasks against a model server on this machine; the driver writes every file."""
+    cluster, _ = ray_cluster
+    fix = [tool("str_replace_editor", command="str_replace", path="/testbed/textkit/truncate.py",
+                old_str="    if len(text) < width:", new_str="    if len(text) <= width:"), tool("submit")]
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-ray-test")
+    with FakeOpenAIServer(lambda req: fix[min(sum(m["role"] == "assistant" for m in req.messages), 1)],
+                          model="fake-model") as srv:
+        res = swerun("--model", "openai:fake-model", "--base-url", srv.url, "--split", "mini", "--instance-ids",
+                     "swerun-mini__textkit-2", "--run-id", "ray-agent", "--backend", "ray", "--ray-address",
+                     cluster.address, cwd=tmp_path)
+    assert res.returncode == 0, res.stderr[-3000:]
+    run = tmp_path / "results" / "ray-agent"
+    assert json.loads((run / "fake-model.ray-agent.json").read_text())["resolved_ids"] == ["swerun-mini__textkit-2"]
+    traj = json.loads((run / "swerun-mini__textkit-2" / "trajectory.json").read_text())
+    assert traj["exit_status"] == "submitted" and traj["totals"]["steps"] == 2
+    assert "+    if len(text) <= width:" in (run / "preds.jsonl").read_text()
+    assert not docker_engine.containers.list(all=True, filters={"label": f"{engine.RUN_LABEL}=ray-agent"})
+
+
+def _hold(tag: str, seconds: float, lease: float) -> tuple[float, float]:
+    from swebench_runner.backends.ray import RayTagLock
+
+    with RayTagLock(lease=lease, poll=0.1).hold(tag):
+        start = time.time()
+        time.sleep(seconds)
+        return start, time.time()
+
+
+def _die_holding(tag: str) -> None:
+    import os
+
+    from swebench_runner.backends.ray import RayTagLock
+
+    with RayTagLock(lease=2.0, poll=0.1).hold(tag):
+        os._exit(1)  # a node lost while building: its lease is never renewed nor released
+
+
+def test_two_nodes_never_hold_one_tag_at_once(ray_cluster):
+    import ray
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    cluster, workers = ray_cluster
+    ray.init(address=cluster.address)
+    try:
+        hold = ray.remote(num_cpus=0)(_hold)
+        refs = [hold.options(scheduling_strategy=NodeAffinitySchedulingStrategy(w.node_id, soft=False)).remote(
+            "swerun/env-x:1", 1.0, 30.0) for w in workers for _ in range(2)]
+        spans = sorted(ray.get(refs))
+        assert all(a_end <= b_start for (_, a_end), (b_start, _) in zip(spans, spans[1:]))
+        die = ray.remote(num_cpus=0, max_retries=0)(_die_holding)
+        with pytest.raises(ray.exceptions.RayError):
+            ray.get(die.remote("swerun/env-y:1"))
+        t0 = time.time()
+        ray.get(hold.remote("swerun/env-y:1", 0.0, 2.0))  # the dead holder's lease ran out: taken over
+        assert time.time() - t0 < 15
+    finally:
+        ray.shutdown()

@@ -28,6 +28,7 @@ class ProxiedSandbox:
     def __init__(self, backend: Backend, image: str, proxy: ModelProxy, *, run_id: str, name: str,
                  labels: Mapping[str, str], workdir: str = "/testbed") -> None:
         self.proxy = proxy
+        self.workdir = workdir
         try:
             self.inner = backend.open_sandbox(image, run_id=run_id, name=name, labels=labels, workdir=workdir,
                                               mounts=[Mount(source=str(proxy.dir), target=MODEL_MOUNT)])
