@@ -31,12 +31,12 @@ from swebench_runner.agent.store import InferenceStore  # noqa: E402
 from swebench_runner.agent.tools import ToolBox  # noqa: E402
 from swebench_runner.agent.trajectory import Trajectory  # noqa: E402
 from swebench_runner.artifacts import RunDir  # noqa: E402
-from swebench_runner.builder import ImageBuilder  # noqa: E402
+from swebench_runner.backends.docker_builder import ImageBuilder  # noqa: E402
+from swebench_runner.backends.docker_engine import DockerSandbox, ensure_network  # noqa: E402
 from swebench_runner.dataset import load_dataset  # noqa: E402
 from swebench_runner.evaluation.evaluate import EvalSettings, prepare_image  # noqa: E402
 from swebench_runner.model import ModelSettings, OpenAIClient  # noqa: E402
 from swebench_runner.repos import RepoStore  # noqa: E402
-from swebench_runner.sandbox.docker import DockerSandbox, ensure_network  # noqa: E402
 from swebench_runner.spec import spec_for  # noqa: E402
 from tests.agent.fake_openai import FakeOpenAIServer, tool  # noqa: E402
 

@@ -18,13 +18,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from swebench_runner.builder import ImageBuilder
+from swebench_runner.artifacts import RunDir
+from swebench_runner.backends.docker_builder import ImageBuilder
+from swebench_runner.backends.docker_engine import client
 from swebench_runner.dataset import load_dataset
 from swebench_runner.evaluation.evaluate import EvalSettings, prepare_image
 from swebench_runner.images import base_recipes, env_recipe, instance_recipe
 from swebench_runner.repos import RepoStore
-from swebench_runner.artifacts import RunDir
-from swebench_runner.sandbox.docker import client
 from swebench_runner.spec import spec_for
 
 

@@ -95,7 +95,7 @@ def _is_test_infra(fp: FilePatch) -> bool:
 def _git_chunks(text: str) -> list[str]:
     """Raw per-file sections of a git diff; unidiff's own rendering drops binary hunks."""
     starts = [m.start() for m in re.finditer(r"^diff --git ", text, re.M)]
-    return [text[a:b] for a, b in zip(starts, [*starts[1:], len(text)])]
+    return [text[a:b] for a, b in zip(starts, [*starts[1:], len(text)], strict=False)]
 
 
 def parse_patch(text: str) -> tuple[FilePatch, ...]:
@@ -121,7 +121,7 @@ def parse_patch(text: str) -> tuple[FilePatch, ...]:
     if len(chunks) != len(patchset):
         chunks = [str(pf) for pf in patchset]  # not git-format: unidiff's rendering is all there is
     files = []
-    for pf, chunk in zip(patchset, chunks):
+    for pf, chunk in zip(patchset, chunks, strict=False):
         path = _strip_prefix(pf.target_file if pf.target_file != "/dev/null" else pf.source_file)
         for candidate in (pf.source_file, pf.target_file, path):
             reason = _unsafe_reason(_strip_prefix(candidate))

@@ -10,8 +10,8 @@ the backend removes this run's containers; finished results are already on disk.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
 import queue
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Protocol, TypeVar
 

@@ -23,7 +23,7 @@ SWEBENCH_DATA = Path(__file__).resolve().parent / "data" / "swebench"
 @pytest.fixture(scope="session")
 def docker_engine():
     """The Docker client, or a skip (outside CI) / failure (in CI) saying why there is none."""
-    from swebench_runner.sandbox import docker as sdocker
+    from swebench_runner.backends import docker_engine as sdocker
 
     try:
         return sdocker.client()

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Protocol
 
 from ..backends.base import Backend
-from ..builder import ImageBuilder, ImageInfo
+from ..backends.docker_builder import ImageBuilder, ImageInfo
 from ..errors import InputError
 from ..model import ModelClient, ModelSettings
 from ..sandbox.base import Sandbox

@@ -23,10 +23,10 @@ from ..backends.base import Backend
 from ..dataset import Dataset
 from ..errors import InfraError
 from ..evaluation.evaluate import EvalSettings, Evaluation, evaluate_task, persist
+from ..resources import cache_dir
 from ..scheduler import make_scheduler
 from ..settings import RunSettings
 from ..spec import spec_for
-from ..resources import cache_dir
 from ..tasks import is_done, resolve_task, spec_hash
 from ..types import Instance, InstanceResult, Outcome, Prediction
 from .agents import Agent

@@ -116,3 +116,13 @@ class Backend(Protocol):
 
     def shell_argv(self, sandbox: Sandbox) -> list[str]:
         """The command line a person types to get a shell in an open sandbox of this backend."""
+
+    def image_inventory(self, label: str) -> list[dict[str, Any]]:
+        """Every image carrying ``label``, as the engine describes it (``Id``, ``RepoTags``, ``Size``,
+        ``Created``, ``Config.Labels``, ``RootFS.Layers``): what ``swerun images ls`` lists."""
+
+    def remove_image(self, ref: str) -> str | None:
+        """Remove an image by tag or id; ``None`` once it is gone, else why the engine kept it."""
+
+    def storage_root(self) -> str | None:
+        """Where the engine keeps images on this machine (None: not on this machine's disk)."""

@@ -264,6 +264,19 @@ class FakeBackend:
     def shell_argv(self, sandbox: Any) -> list[str]:
         raise InputError("the in-memory backend has no shell to open", field="backend")
 
+    def image_inventory(self, label: str) -> list[dict[str, Any]]:
+        return [{"Id": "sha256:" + hashlib.sha256(t.encode()).hexdigest(), "RepoTags": [t], "Size": 0,
+                 "Config": {"Labels": {label: "instance"}}, "Created": "1970-01-01T00:00:00Z"}
+                for t in dict.fromkeys(self.image_provider.made)]
+
+    def remove_image(self, ref: str) -> str | None:
+        with self.image_provider._lock:
+            self.image_provider.made = [t for t in self.image_provider.made if t != ref]
+        return None
+
+    def storage_root(self) -> str | None:
+        return None
+
 
 def gold_responder(instances: Any) -> Responder:
     """Answers eval scripts of ``instances`` (recognised by their test patch) as our eval script would, in

@@ -97,8 +97,8 @@ class RayBackend:
     def images(self, *, repo_url: str | None, log_dir: Any, ca_bundle: str | None, registry: str | None) -> Any:
         """This node's builder, with a cluster-wide lock per tag; with a registry, every layer built is
         pushed under its tag before the lock is let go, so the next node pulls it instead of building."""
-        from ..builder import ImageBuilder
         from ..repos import RepoStore
+        from .docker_builder import ImageBuilder
 
         return ImageBuilder(RepoStore(repo_url), log_dir, ca_bundle=ca_bundle, registry=registry,
                             push_to=registry, lock=RayTagLock())
@@ -108,6 +108,15 @@ class RayBackend:
 
     def shell_argv(self, sandbox: Any) -> list[str]:
         return self.local.shell_argv(sandbox)
+
+    def image_inventory(self, label: str) -> list[dict[str, Any]]:
+        return self.local.image_inventory(label)
+
+    def remove_image(self, ref: str) -> str | None:
+        return self.local.remove_image(ref)
+
+    def storage_root(self) -> str | None:
+        return self.local.storage_root()
 
 
 _LOCKS_ACTOR = "swerun-tag-locks"

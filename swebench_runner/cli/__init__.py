@@ -15,8 +15,15 @@ from click.core import ParameterSource
 
 from .. import __version__
 from ..errors import InputError, SwerunError
-from .options import (backend_options, dataset_options, grading_options, image_options, limit_options, model_options,
-                      run_options)
+from .options import (
+    backend_options,
+    dataset_options,
+    grading_options,
+    image_options,
+    limit_options,
+    model_options,
+    run_options,
+)
 from .runtime import setup_logging, stop_on_sigterm
 
 # name -> "module:attribute" of a click command; every module is inside swebench_runner.cli

@@ -86,7 +86,8 @@ def images_estimate(split, dataset, instance_ids) -> None:
 def images_build(split, dataset, instance_ids, max_workers, repo_url, registry, ca_bundle, push, backend,
                  ray_address) -> None:
     """Build (or reuse) every instance image of a split ahead of a run, here or across a Ray cluster."""
-    from ..reporting.images_admin import build_ahead, estimate, estimate_lines
+    from ..prebuild import build_ahead
+    from ..reporting.images_admin import estimate, estimate_lines
 
     instances = _instances(split, dataset, instance_ids)
     for line in estimate_lines(estimate(instances)):

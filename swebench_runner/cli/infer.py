@@ -13,8 +13,16 @@ from typing import Any
 
 import click
 
-from .options import (backend_options, dataset_options, ids, image_options, limit_options, model_options,
-                      run_options, run_settings)
+from .options import (
+    backend_options,
+    dataset_options,
+    ids,
+    image_options,
+    limit_options,
+    model_options,
+    run_options,
+    run_settings,
+)
 from .runtime import log_to_run, new_run_id
 
 

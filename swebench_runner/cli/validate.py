@@ -6,8 +6,16 @@ import sys
 
 import click
 
-from .options import (backend_options, check_run_id, dataset_options, grading_options, ids, image_options,
-                      run_options, run_settings)
+from .options import (
+    backend_options,
+    check_run_id,
+    dataset_options,
+    grading_options,
+    ids,
+    image_options,
+    run_options,
+    run_settings,
+)
 from .runtime import new_run_id
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from .. import official
 from ..artifacts import RunDir, atomic_write, write_json
 from ..backends.base import Backend, ImageProvider, Limits, RunResult
 from ..backends.docker import DockerBackend
@@ -32,7 +33,6 @@ from ..settings import DEFAULT_LIMITS
 from ..spec import VersionSpec
 from ..tasks import Task, resolve_task, spec_hash
 from ..types import Instance, InstanceResult, Outcome, Prediction
-from .. import official
 from . import eval_script, testlog
 from .grading import Grade, grade
 from .log_parsers import get_parser

@@ -10,8 +10,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from .eval_script import (APPLIED, APPLY_FAILED, END, EXIT_CODE, RESET_FAILED, START, TEST_NANOSECONDS,
-                          TEST_PATCH_FAILED, TIMED_OUT)
+from .eval_script import (
+    APPLIED,
+    APPLY_FAILED,
+    END,
+    EXIT_CODE,
+    RESET_FAILED,
+    START,
+    TEST_NANOSECONDS,
+    TEST_PATCH_FAILED,
+    TIMED_OUT,
+)
 
 # Markers the official harness writes when a phase fails before the tests ran.
 OFFICIAL_BAD_MARKERS = (APPLY_FAILED, RESET_FAILED, ">>>>> Tests Errored", TIMED_OUT)

@@ -120,7 +120,7 @@ def compare(runs: list[RunSummary]) -> Comparison:
     maps = [s.by_id() for s in runs]
     statuses = {}
     for iid in ids:
-        row = {s.run_id: (m[iid].status if iid in m else "absent") for s, m in zip(runs, maps)}
+        row = {s.run_id: (m[iid].status if iid in m else "absent") for s, m in zip(runs, maps, strict=False)}
         if len(set(row.values())) > 1:
             statuses[iid] = row
     return Comparison(runs=[_column(s) for s in runs], pairs=[_pair(runs[0], o) for o in runs[1:]], statuses=statuses)

@@ -24,7 +24,7 @@ from pydantic import BaseModel
 from ..artifacts import RunDir, atomic_write
 from ..backends.base import Mount
 from ..backends.docker import DockerBackend
-from ..builder import ImageInfo
+from ..backends.docker_builder import ImageInfo
 from ..dataset import Dataset, load_dataset
 from ..errors import InputError
 from ..evaluation.evaluate import EvalSettings, evaluate, prepare_image

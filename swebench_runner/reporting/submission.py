@@ -78,7 +78,7 @@ def _copy_logs(run: RunFolder, iid: str, dest: Path) -> None:
 
 def _readme(info: SubmissionInfo, run: RunFolder, split: str, summary: list[str], clean: dict[str, bool]) -> str:
     ticks = [clean["pass1"], clean["tests"], clean["hints"], clean["network"]]
-    checklist = "\n".join(f"- [{'x' if t else ' '}] {c}" for t, c in zip(ticks, CHECKLIST))
+    checklist = "\n".join(f"- [{'x' if t else ' '}] {c}" for t, c in zip(ticks, CHECKLIST, strict=False))
     inference = run.inference_json
     system = (f"Agent `{inference.get('agent')}`, model `{inference.get('model_name_or_path')}`, limits "
               f"`{json.dumps(inference.get('limits') or {})}`." if inference else

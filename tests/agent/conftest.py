@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from swebench_runner.artifacts import RunDir
-from swebench_runner.builder import ImageBuilder
+from swebench_runner.backends.docker_builder import ImageBuilder
 from swebench_runner.dataset import load_dataset
 from swebench_runner.evaluation.evaluate import EvalSettings, prepare_image
 from swebench_runner.repos import RepoStore

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from swebench_runner.sandbox import docker as sdocker
+from swebench_runner.backends import docker_engine as sdocker
 
 from ..helpers import swerun
 from .conftest import SENTINEL_KEY

@@ -22,7 +22,7 @@ XML_LS = (
 
 @pytest.fixture(scope="module")
 def sandbox(instance_image):
-    from swebench_runner.sandbox.docker import DockerSandbox, ensure_network
+    from swebench_runner.backends.docker_engine import DockerSandbox, ensure_network
 
     sb = DockerSandbox(
         instance_image.tag, run_id="agent-tests", name=f"agent-loop-{secrets.token_hex(3)}", network=ensure_network()

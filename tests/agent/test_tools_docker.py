@@ -7,8 +7,8 @@ import pytest
 
 from swebench_runner.agent.patch_extract import extract_patch, head_commit
 from swebench_runner.agent.tools import ToolBox, truncate
+from swebench_runner.backends.docker_engine import DockerSandbox, ensure_network
 from swebench_runner.model import ToolCall
-from swebench_runner.sandbox.docker import DockerSandbox, ensure_network
 
 pytestmark = pytest.mark.docker
 

@@ -4,11 +4,11 @@ is gone after close, one-shot scripts share a per-worker network namespace)."""
 import pytest
 
 from swebench_runner.backends import conformance
+from swebench_runner.backends import docker_engine as engine
 from swebench_runner.backends.docker import DockerBackend
-from swebench_runner.builder import ImageBuilder
+from swebench_runner.backends.docker_builder import ImageBuilder
 from swebench_runner.images import base_recipes
 from swebench_runner.repos import RepoStore
-from swebench_runner.sandbox import docker as engine
 
 pytestmark = pytest.mark.docker
 

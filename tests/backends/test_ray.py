@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from swebench_runner.backends import docker_engine as engine
 from swebench_runner.backends.fake import FakeBackend, gold_responder
 from swebench_runner.dataset import Dataset, load_dataset
 from swebench_runner.predictions import load_predictions
 from swebench_runner.runner import run_evaluation
-from swebench_runner.sandbox import docker as engine
 from swebench_runner.settings import RunSettings
 
 from ..agent.fake_openai import FakeOpenAIServer, tool
@@ -177,7 +177,7 @@ def test_two_nodes_never_hold_one_tag_at_once(ray_cluster):
         refs = [hold.options(scheduling_strategy=NodeAffinitySchedulingStrategy(w.node_id, soft=False)).remote(
             "swerun/env-x:1", 1.0, 30.0) for w in workers for _ in range(2)]
         spans = sorted(ray.get(refs))
-        assert all(a_end <= b_start for (_, a_end), (b_start, _) in zip(spans, spans[1:]))
+        assert all(a_end <= b_start for (_, a_end), (b_start, _) in zip(spans, spans[1:], strict=False))
         die = ray.remote(num_cpus=0, max_retries=0)(_die_holding)
         with pytest.raises(ray.exceptions.RayError):
             ray.get(die.remote("swerun/env-y:1"))

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from swebench_runner.sandbox import docker as sdocker
+from swebench_runner.backends import docker_engine as sdocker
 
 from ..helpers import swerun
 

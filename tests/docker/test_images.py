@@ -5,10 +5,10 @@ import threading
 
 import pytest
 
-from swebench_runner.builder import ImageBuilder
+from swebench_runner.backends.docker_builder import ImageBuilder
+from swebench_runner.backends.docker_engine import DockerSandbox
 from swebench_runner.images import LayerRecipe, base_recipes, env_recipe, instance_recipe
 from swebench_runner.repos import RepoStore
-from swebench_runner.sandbox.docker import DockerSandbox
 from swebench_runner.spec import spec_for
 
 pytestmark = pytest.mark.docker

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from swebench_runner.builder import ImageBuilder
+from swebench_runner.backends.docker_builder import ImageBuilder
 from swebench_runner.dataset import load_dataset
 from swebench_runner.images import base_for, env_recipe, instance_recipe, scm_version_for
 from swebench_runner.predictions import load_predictions

@@ -26,9 +26,10 @@ import docker
 import pytest
 from docker.errors import ImageNotFound
 
-from swebench_runner.builder import FileTagLock, ImageBuilder
+from swebench_runner.backends.docker_builder import FileTagLock, ImageBuilder
+from swebench_runner.image_sizes import SizeBook, user_sizes_path
 from swebench_runner.images import LayerRecipe
-from swebench_runner.reporting.images_admin import SizeBook, push_built, user_sizes_path
+from swebench_runner.prebuild import push_built
 from swebench_runner.repos import RepoStore
 
 from ..conftest import IN_CI

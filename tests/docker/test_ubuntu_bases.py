@@ -6,7 +6,7 @@ import json
 import pytest
 import yaml
 
-from swebench_runner.builder import ImageBuilder
+from swebench_runner.backends.docker_builder import ImageBuilder
 from swebench_runner.dataset import load_dataset
 from swebench_runner.images import base_for, base_recipes, env_recipe
 from swebench_runner.repos import RepoStore

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from .logsnippets import INDEX, read_log
 
 from swebench_runner.evaluation.log_parsers import get_parser
 from swebench_runner.types import TestStatus
+
+from .logsnippets import INDEX, read_log
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from docker.errors import ImageNotFound
 
 from swebench_runner.dataset import load_dataset
 from swebench_runner.images import base_for, env_recipe, instance_recipe
-from swebench_runner.reporting.images_admin import build_ahead
+from swebench_runner.prebuild import build_ahead
 from swebench_runner.repos import RepoStore
 from swebench_runner.spec import spec_for
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from swebench_runner.builder import fetch_keyring
+from swebench_runner.backends.docker_builder import fetch_keyring
 from swebench_runner.errors import ImageBuildError, SpecError
 from swebench_runner.images import BaseRecipe, Keyring, base_recipes
 from swebench_runner.resources import SPECS_ENV

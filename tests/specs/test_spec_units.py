@@ -12,8 +12,15 @@ from pathlib import Path
 import pytest
 
 from swebench_runner.errors import SpecError
-from swebench_runner.images import (base_for, clean_requirements, conda_to_pip, env_recipe, expand_requirements,
-                                    instance_recipe, requirements_for)
+from swebench_runner.images import (
+    base_for,
+    clean_requirements,
+    conda_to_pip,
+    env_recipe,
+    expand_requirements,
+    instance_recipe,
+    requirements_for,
+)
 from swebench_runner.spec import DirectiveFiles, Directives, ScmVersion, VersionSpec, _load, normalize_tag
 from swebench_runner.types import Instance
 

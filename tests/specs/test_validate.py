@@ -20,7 +20,7 @@ from swebench_runner.patch import check_model_patch
 from swebench_runner.types import Outcome
 from swebench_runner.validate import PLACEBO_PATCH, RunRecord, Verdict, judge, table
 
-R, U, I = Outcome.RESOLVED, Outcome.UNRESOLVED, Outcome.INFRA_ERROR
+R, U, I = Outcome.RESOLVED, Outcome.UNRESOLVED, Outcome.INFRA_ERROR  # noqa: E741 -- read as a table
 
 
 def rec(outcome: Outcome, *failing: str, run_id: str = "gold-1") -> RunRecord:

@@ -77,7 +77,7 @@ def _official_parser_names() -> dict[str, str]:
     for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
         if (isinstance(node, ast.Assign) and isinstance(node.value, ast.Dict)
                 and any(isinstance(t, ast.Name) and t.id == "MAP_REPO_TO_PARSER_PY" for t in node.targets)):
-            return {k.value: v.id.removeprefix("parse_log_") for k, v in zip(node.value.keys, node.value.values)
+            return {k.value: v.id.removeprefix("parse_log_") for k, v in zip(node.value.keys, node.value.values, strict=False)
                     if isinstance(k, ast.Constant) and isinstance(v, ast.Name)}
     return {}
 

@@ -1,7 +1,7 @@
 """Grading rules (official semantics) and the integrity checks, on logs written the way runners write them."""
 
 from swebench_runner.evaluation import testlog
-from swebench_runner.evaluation.grading import grade, build_tests_status
+from swebench_runner.evaluation.grading import build_tests_status, grade
 from swebench_runner.evaluation.log_parsers import get_parser
 from swebench_runner.types import Instance, TestStatus
 

@@ -10,15 +10,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from swebench_runner.reporting.images_admin import (
-    ImageRow,
-    SizeBook,
-    bundled_sizes_path,
-    estimate_lines,
-    forecast,
-    record_layer_size,
-    user_sizes_path,
-)
+from swebench_runner.image_sizes import SizeBook, bundled_sizes_path, record_layer_size, user_sizes_path
+from swebench_runner.reporting.images_admin import ImageRow, estimate_lines, forecast
 from swebench_runner.resources import harness_dir
 from swebench_runner.spec import spec_for
 from swebench_runner.types import Instance

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ...backends.base import Backend, Mount
 from ...errors import InfraError
 from ...model import Message, ModelSettings, ToolCall
-from ...backends.base import Backend, Mount
 from ...sandbox.base import ExecResult
 from ..loop import AgentLimits
 from .proxy import ModelProxy

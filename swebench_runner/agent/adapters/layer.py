@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ...builder import ImageBuilder, ImageInfo
+from ...backends.docker_builder import ImageBuilder, ImageInfo
 from ...images import IMAGE_PREFIX, LayerRecipe, content_hash
 
 

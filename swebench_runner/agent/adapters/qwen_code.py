@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from ...backends.base import Backend
-from ...builder import ImageBuilder, ImageInfo
+from ...backends.docker_builder import ImageBuilder, ImageInfo
 from ...images import BaseRecipe, base_recipes
 from ...model import ModelSettings, Usage
 from ...resources import harness_dir
@@ -30,9 +30,9 @@ from ..agents import OnStep
 from ..loop import AgentLimits
 from ..trajectory import ExitStatus, Step, ToolRecord, Trajectory
 from . import npm
-from .node_runtime import patched_node
 from .base import KEY_PLACEHOLDER, MODEL_MOUNT, ProxiedSandbox, open_proxied, wire_to_message
 from .layer import AgentLayer, ensure_layer
+from .node_runtime import patched_node
 from .proxy import SOCKET_NAME
 
 log = logging.getLogger(__name__)

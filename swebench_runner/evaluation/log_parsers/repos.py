@@ -7,7 +7,6 @@ small twists on the pytest summary and are defined here.
 
 from __future__ import annotations
 
-
 from ...types import TestStatus
 from . import Event, alias, per_line, register
 from .pytest import summary_event

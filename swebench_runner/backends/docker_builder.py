@@ -9,7 +9,7 @@ waits on it finds it in the registry.
 
 Build output goes to a log file whose path is in the error when a build fails, so a failed build is an
 infrastructure error with its evidence attached. After a build (or a pull) the layer's measured size is
-recorded for disk forecasts (``reporting.images_admin.record_layer_size``).
+recorded for disk forecasts (``image_sizes.record_layer_size``).
 """
 
 from __future__ import annotations
@@ -34,11 +34,11 @@ from docker import DockerClient
 from docker.errors import APIError, ImageNotFound, NotFound
 from filelock import FileLock
 
-from .errors import ImageBuildError, InfraError
-from .images import IMAGE_PREFIX, BaseRecipe, Keyring, LayerRecipe
-from .repos import RepoStore
-from .resources import cache_dir
-from .sandbox.docker import client
+from ..errors import ImageBuildError, InfraError
+from ..images import IMAGE_PREFIX, BaseRecipe, Keyring, LayerRecipe
+from ..repos import RepoStore
+from ..resources import cache_dir
+from .docker_engine import client
 
 log = logging.getLogger(__name__)
 
@@ -306,7 +306,7 @@ class ImageBuilder:
         return max(0, size)
 
     def _record_size(self, info: ImageInfo, parent: str | None, kind: str | None) -> None:
-        from .reporting.images_admin import record_layer_size
+        from ..image_sizes import record_layer_size
 
         kind = kind or info.labels.get(LAYER_LABEL)
         if kind not in ("base", "env", "instance"):

@@ -25,9 +25,9 @@ from docker.errors import APIError, DockerException, ImageNotFound, NotFound
 from requests.exceptions import ConnectionError as RequestsConnectionError
 from requests.exceptions import ReadTimeout
 
-from ..backends.base import Limits, Mount, RunResult
 from ..errors import DockerUnavailable, EvalTimeout, InfraError
-from .base import ExecResult
+from ..sandbox.base import ExecResult
+from .base import Limits, Mount, RunResult
 
 log = logging.getLogger(__name__)
 
@@ -315,7 +315,8 @@ class DockerSandbox:
             except NotFound:  # the parent does not exist yet: make it (one more round trip, only then)
                 res = self.exec(["mkdir", "-p", parent], timeout=30)
                 if not res.ok:
-                    raise InfraError(f"cannot create {parent} in {self.container.name}: {res.stderr.strip()}")
+                    raise InfraError(
+                        f"cannot create {parent} in {self.container.name}: {res.stderr.strip()}") from None
                 self.container.put_archive(parent, buf.getvalue())
         except APIError as exc:
             raise InfraError(f"cannot write {path} in {self.container.name}: {exc}") from None
@@ -327,3 +328,30 @@ class DockerSandbox:
                 self.container.remove(force=True)
             except (NotFound, APIError):
                 pass
+
+
+def labelled_images(label: str) -> list[dict[str, Any]]:
+    """The engine's attributes of every image carrying ``label`` (skipping any removed meanwhile)."""
+    api = client().api
+    out = []
+    for summary in api.images(filters={"label": label}):
+        try:
+            out.append(api.inspect_image(summary["Id"]))
+        except (ImageNotFound, NotFound):  # another process pruned or rebuilt it
+            continue
+    return out
+
+
+def remove_image(ref: str) -> str | None:
+    """Remove an image; ``None`` once it is gone, else the engine's reason for keeping it."""
+    try:
+        client().images.remove(image=ref)
+    except ImageNotFound:
+        pass
+    except APIError as exc:
+        return str(exc.explanation or exc)
+    return None
+
+
+def storage_root() -> str | None:
+    return client().info().get("DockerRootDir")
