@@ -156,7 +156,7 @@ def evaluate_all(run: RunDir, items: list[tuple[Task, Prediction]], cfg: RunSett
 
     work = EvalWork(cfg, backend if cfg.backend != "ray" else None)
     try:
-        scheduler.map(work, items, record, lost)
+        scheduler.map(work, items, record, lost, stopping=work.stop)
     finally:
         bar.close()
         work.stop.set()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Protocol, TypeVar
@@ -26,12 +27,14 @@ R = TypeVar("R")
 
 class Scheduler(Protocol):
     def map(self, work: Callable[[T], R], items: Sequence[T], on_result: Callable[[T, R], None],
-            on_lost: Callable[[T, Exception], None] | None = None) -> None:
+            on_lost: Callable[[T, Exception], None] | None = None,
+            stopping: threading.Event | None = None) -> None:
         """Run ``work`` on every item; call ``on_result`` in this thread as each finishes, once per item.
 
         ``work`` must return, not raise, for outcomes it knows (an exception from it is a bug and stops
         the run after cleanup). An item whose work was lost with the place running it (a node gone, its
-        retries spent) goes to ``on_lost``; without one, that raises ``InfraError``.
+        retries spent) goes to ``on_lost``; without one, that raises ``InfraError``. ``stopping`` is set
+        when the run stops, before its containers are removed, so work in flight retries nothing.
         """
 
     def close(self) -> None:
@@ -55,7 +58,8 @@ class LocalScheduler:
         self.backend, self.run_id, self.max_workers = backend, run_id, max(1, max_workers)
 
     def map(self, work: Callable[[T], R], items: Sequence[T], on_result: Callable[[T, R], None],
-            on_lost: Callable[[T, Exception], None] | None = None) -> None:
+            on_lost: Callable[[T, Exception], None] | None = None,
+            stopping: threading.Event | None = None) -> None:
         if not items:
             return
         pool = ThreadPoolExecutor(max_workers=self.max_workers, thread_name_prefix="swerun")
@@ -72,6 +76,8 @@ class LocalScheduler:
                         continue
                 on_result(item, fut.result())
         except BaseException:
+            if stopping is not None:
+                stopping.set()
             pool.shutdown(wait=False, cancel_futures=True)
             abandon(self.backend, self.run_id, only_mine=True)
             raise

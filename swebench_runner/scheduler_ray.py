@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -54,8 +55,9 @@ def connect(address: str | None, local_slots: int) -> bool:
         if address:
             ray.init(address=address, log_to_driver=False, logging_level=logging.WARNING, runtime_env=runtime_env)
         else:
-            ray.init(resources={SLOTS: local_slots}, include_dashboard=False, log_to_driver=False,
-                     logging_level=logging.WARNING, runtime_env=runtime_env)
+            # "local": a new instance of our own, never a cluster some `ray start` left running here
+            ray.init(address="local", resources={SLOTS: local_slots}, include_dashboard=False,
+                     log_to_driver=False, logging_level=logging.WARNING, runtime_env=runtime_env)
     except (ConnectionError, RuntimeError, ValueError) as exc:
         raise InfraError(f"cannot reach the Ray cluster at {address or 'a new local instance'}: {exc}") from None
     return True
@@ -68,7 +70,8 @@ class RayScheduler:
         self._started = connect(address, local_slots)
 
     def map(self, work: Callable[[T], R], items: Sequence[T], on_result: Callable[[T, R], None],
-            on_lost: Callable[[T, Exception], None] | None = None) -> None:
+            on_lost: Callable[[T, Exception], None] | None = None,
+            stopping: threading.Event | None = None) -> None:
         if not items:
             return
         ray = import_ray()
@@ -93,6 +96,8 @@ class RayScheduler:
                         continue
                     on_result(item, result)
         except BaseException:
+            if stopping is not None:
+                stopping.set()
             for ref in pending:
                 ray.cancel(ref, force=True)
             abandon(self.backend, self.run_id, only_mine=False)

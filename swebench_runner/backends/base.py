@@ -91,7 +91,9 @@ class Backend(Protocol):
 
     def cleanup(self, run_id: str | None = None, *, only_mine: bool = False, only_orphans: bool = False) -> int:
         """Remove containers of one run (or of every swerun run): all of them, only this process's
-        (Ctrl-C), or only orphans whose starting process is gone (``kill -9``, a lost node)."""
+        (Ctrl-C), or only orphans whose starting process is gone (``kill -9``, a lost node). Unless only
+        orphans go, the run is closed on this backend object: a worker still running when the run was
+        stopped gets ``InfraError`` instead of a new container, until ``prepare_run`` opens it again."""
 
     def open_sandbox(self, image: str, *, run_id: str, name: str, labels: Mapping[str, str] | None = None,
                      mounts: list[Mount] | None = None, limits: Limits | None = None, workdir: str = "/testbed",

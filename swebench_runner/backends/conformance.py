@@ -43,6 +43,7 @@ def close_is_idempotent_and_cleanup_counts(backend: Any, image: str) -> None:
     _open(backend, image, "left-open")
     removed = backend.cleanup(RUN_ID)
     assert removed >= 1, f"cleanup removed {removed} containers, one was left open"
+    backend.prepare_run(RUN_ID)  # cleanup closed the run; the next checks open it again
 
 
 def describe_names_the_backend(backend: Any, image: str) -> None:
@@ -112,11 +113,28 @@ def pids_limit_holds(backend: Any, image: str) -> None:
     assert started < 60, f"{started} processes started under a cap of 50"
 
 
+def a_stopped_run_starts_nothing(backend: Any, image: str) -> None:
+    """After Ctrl-C's cleanup, a worker thread still running cannot start a container the cleanup missed."""
+    from ..errors import InfraError
+
+    backend.cleanup(RUN_ID, only_mine=True)
+    try:
+        backend.run_script(image, "true", files={}, run_id=RUN_ID, name="swerun-conformance-late", timeout=60)
+    except InfraError:
+        pass
+    else:
+        raise AssertionError("a stopped run started a container")
+    finally:
+        backend.prepare_run(RUN_ID)
+    assert backend.run_script(image, "true", files={}, run_id=RUN_ID, name="swerun-conformance-again",
+                              timeout=60).exit_code == 0, "prepare_run did not open the run again"
+
+
 ALWAYS: tuple[Check, ...] = (files_round_trip, close_is_idempotent_and_cleanup_counts, describe_names_the_backend)
 WITH_COMMANDS: tuple[Check, ...] = (exec_returns_code_and_separate_streams, exec_takes_argv_without_a_shell,
                                      timeout_is_enforced_and_keeps_partial_output, cwd_and_env, network_is_internal,
                                      one_shot_script_gets_files_and_exit_code, one_shot_scripts_stay_internal,
-                                     pids_limit_holds)
+                                     pids_limit_holds, a_stopped_run_starts_nothing)
 
 
 def checks(backend: Any) -> tuple[Check, ...]:

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..errors import SwerunError
+from ..errors import InfraError, SwerunError
 from . import docker_engine as engine
 from .base import Limits, Mount, RunResult
 
@@ -26,6 +26,7 @@ class DockerBackend:
         self.network = network
         self.share_netns = share_netns
         self._netns: dict[str, engine.SharedNetns] = {}
+        self._stopped: set[str] = set()  # runs cleaned up: a worker thread still running starts nothing more
         self._lock = threading.Lock()
 
     def describe(self) -> dict[str, Any]:
@@ -36,16 +37,24 @@ class DockerBackend:
         return {"backend": self.name, "docker_server": server, "node": socket.gethostname()}
 
     def prepare_run(self, run_id: str) -> int:
+        with self._lock:
+            self._stopped.discard(run_id)
         engine.client()
         engine.ensure_network(self.network)
         return engine.remove_labelled(run_id, only_orphans=True)
 
     def cleanup(self, run_id: str | None = None, *, only_mine: bool = False, only_orphans: bool = False) -> int:
         with self._lock:
+            if run_id is not None and not only_orphans:
+                self._stopped.add(run_id)
             holders = [self._netns.pop(r) for r in list(self._netns) if run_id is None or r == run_id]
         for netns in holders:
             netns.close()
         return engine.remove_labelled(run_id, only_mine=only_mine, only_orphans=only_orphans)
+
+    def _check_open(self, run_id: str) -> None:
+        if run_id in self._stopped:
+            raise InfraError(f"run {run_id} is stopping: no new containers")
 
     def _shared_netns(self, run_id: str) -> engine.SharedNetns | None:
         if not self.share_netns:
@@ -58,6 +67,7 @@ class DockerBackend:
     def open_sandbox(self, image: str, *, run_id: str, name: str, labels: Mapping[str, str] | None = None,
                      mounts: list[Mount] | None = None, limits: Limits | None = None, workdir: str = "/testbed",
                      env: Mapping[str, str] | None = None) -> engine.DockerSandbox:
+        self._check_open(run_id)
         return engine.DockerSandbox(image, run_id=run_id, name=name, network=engine.ensure_network(self.network),
                                     workdir=workdir, env=env, labels=labels,
                                     volumes=engine.mount_volumes(mounts), limits=limits)
@@ -65,6 +75,7 @@ class DockerBackend:
     def run_script(self, image: str, script: str, *, files: Mapping[str, bytes | str], run_id: str, name: str,
                    timeout: float, env: Mapping[str, str] | None = None, labels: Mapping[str, str] | None = None,
                    limits: Limits | None = None) -> RunResult:
+        self._check_open(run_id)
         return engine.run_script(image, script, files=files, run_id=run_id, name=name, timeout=timeout,
                                  network=self.network, env=env, labels=labels, netns=self._shared_netns(run_id),
                                  limits=limits)
