@@ -1,12 +1,20 @@
-"""Test helpers: patches made with real git against the bundled repositories, CLI invocations."""
+"""Test helpers: patches made with real git against the bundled repositories, CLI invocations, a local
+image registry."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
+import socket
 import subprocess
 import sys
+import tempfile
+import time
+from contextlib import contextmanager
 from pathlib import Path
+
+import pytest
 
 from swebench_runner.repos import RepoStore
 from swebench_runner.types import Instance
@@ -43,3 +51,38 @@ def swerun(*args: str, cwd: Path | None = None, check: bool = False, **kw) -> su
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     return subprocess.run([sys.executable, "-m", "swebench_runner", *args], cwd=cwd, env=env, text=True,
                           capture_output=True, check=check, **kw)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def local_registry():
+    """Debian's docker-registry serving on a free loopback port (Docker trusts 127.0.0.0/8 over HTTP),
+    storing under a temporary folder removed afterwards; yields ``127.0.0.1:PORT``."""
+    binary = shutil.which("docker-registry")
+    if binary is None:
+        if os.environ.get("CI"):
+            pytest.fail("docker-registry is not installed (apt-get install docker-registry)")
+        pytest.skip("docker-registry is not installed (apt-get install docker-registry)")
+    root = Path(tempfile.mkdtemp(prefix="swerun-registry-"))
+    port = _free_port()
+    (root / "config.yml").write_text(f"version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: {root}/data\n"
+                                     f"http:\n  addr: 127.0.0.1:{port}\n")
+    proc = subprocess.Popen([binary, "serve", str(root / "config.yml")], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield f"127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        shutil.rmtree(root, ignore_errors=True)

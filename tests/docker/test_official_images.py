@@ -3,11 +3,7 @@ evaluated with our script after activating their conda env, or with the row's ow
 
 import io
 import json
-import shutil
-import socket
-import subprocess
 import tarfile
-import time
 
 import pytest
 
@@ -20,8 +16,7 @@ from swebench_runner.settings import RunSettings
 from swebench_runner.spec import spec_for
 from swebench_runner.types import Outcome
 
-from ..conftest import IN_CI
-from ..helpers import write_preds
+from ..helpers import local_registry, write_preds
 
 pytestmark = pytest.mark.docker
 
@@ -40,30 +35,10 @@ RUN cd /testbed && git -c user.name=swebench -c user.email=s@b commit --allow-em
 
 
 @pytest.fixture(scope="module")
-def registry(tmp_path_factory):
+def registry():
     """Debian's docker-registry serving on a free loopback port (Docker trusts 127.0.0.0/8 over HTTP)."""
-    binary = shutil.which("docker-registry")
-    if binary is None:
-        if IN_CI:
-            pytest.fail("docker-registry is not installed (apt-get install docker-registry)")
-        pytest.skip("docker-registry is not installed")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    root = tmp_path_factory.mktemp("registry")
-    (root / "config.yml").write_text(f"version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: {root}/data\n"
-                                     f"http:\n  addr: 127.0.0.1:{port}\n")
-    proc = subprocess.Popen([binary, "serve", str(root / "config.yml")], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield f"127.0.0.1:{port}"
-    proc.terminate()
-    proc.wait()
+    with local_registry() as address:
+        yield address
 
 
 @pytest.fixture(scope="module")

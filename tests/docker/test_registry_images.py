@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import tempfile
 import threading
@@ -33,6 +32,7 @@ from swebench_runner.prebuild import push_built
 from swebench_runner.repos import RepoStore
 
 from ..conftest import IN_CI
+from ..helpers import local_registry
 
 pytestmark = pytest.mark.docker
 
@@ -41,39 +41,6 @@ def _unavailable(why: str):
     if IN_CI:
         pytest.fail(why)
     pytest.skip(why)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def local_registry():
-    """Debian's docker-registry serving on a free loopback port (Docker trusts 127.0.0.0/8 over HTTP),
-    storing under a temporary folder removed afterwards; yields ``127.0.0.1:PORT``."""
-    binary = shutil.which("docker-registry")
-    if binary is None:
-        _unavailable("docker-registry is not installed (apt-get install docker-registry)")
-    root = Path(tempfile.mkdtemp(prefix="swerun-registry-"))
-    port = _free_port()
-    (root / "config.yml").write_text(f"version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: {root}/data\n"
-                                     f"http:\n  addr: 127.0.0.1:{port}\n")
-    proc = subprocess.Popen([binary, "serve", str(root / "config.yml")], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        yield f"127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")

@@ -18,8 +18,7 @@ from swebench_runner.prebuild import build_ahead
 from swebench_runner.repos import RepoStore
 from swebench_runner.spec import spec_for
 
-from ..docker.test_registry_images import local_registry
-from ..helpers import swerun
+from ..helpers import local_registry, swerun
 
 pytestmark = pytest.mark.docker
 
