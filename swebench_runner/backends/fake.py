@@ -278,10 +278,28 @@ class FakeBackend:
         return None
 
 
+def _change(patch: str) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """What a diff changes, per file: the lines it removes and adds (headers, hunk offsets and context
+    aside), so git's diff and difflib's of the same edit compare equal."""
+    out: dict[str, tuple[list[str], list[str]]] = {}
+    path = ""
+    for line in patch.splitlines():
+        if line.startswith("+++ "):
+            path = line[4:].removeprefix("b/")
+            out.setdefault(path, ([], []))
+        elif line.startswith("--- ") or line.startswith(("diff ", "index ", "@@", "new file", "deleted file")):
+            continue
+        elif line.startswith("-") and path:
+            out[path][0].append(line[1:])
+        elif line.startswith("+") and path:
+            out[path][1].append(line[1:])
+    return {p: (tuple(rm), tuple(add)) for p, (rm, add) in out.items()}
+
+
 def gold_responder(instances: Any) -> Responder:
     """Answers eval scripts of ``instances`` (recognised by their test patch) as our eval script would, in
-    pytest's format: FAIL_TO_PASS passes only when the model patch is the gold patch, PASS_TO_PASS
-    always passes. Anything else fails as a broken script would (an infrastructure failure)."""
+    pytest's format: FAIL_TO_PASS passes only when the model patch makes the gold patch's change,
+    PASS_TO_PASS always passes. Anything else fails as a broken script would (an infrastructure failure)."""
     by_test_patch = {i.test_patch: i for i in instances}
 
     def text(value: bytes | str | None) -> str:
@@ -292,7 +310,7 @@ def gold_responder(instances: Any) -> Responder:
         nonce = text(files.get("swerun/nonce"))
         if inst is None or not nonce:
             return RunResult(2, "fake backend: not an evaluation script it knows\n", 0.0)
-        fixed = text(files.get("swerun/model.patch")).strip() == (inst.patch or "").strip()
+        fixed = _change(text(files.get("swerun/model.patch"))) == _change(inst.patch or "")
         lines = [f"PASSED {t}" if fixed else f"FAILED {t}" for t in inst.FAIL_TO_PASS]
         lines += [f"PASSED {t}" for t in inst.PASS_TO_PASS]
         passed = sum(line.startswith("PASSED") for line in lines)

@@ -198,3 +198,15 @@ def test_without_an_address_a_local_ray_instance_is_started_and_stopped(tmp_path
         progress=False, max_workers=4), backend=FakeBackend(responder=gold_responder(ds.instances)))
     assert len(out.report["resolved_ids"]) == 20
     assert not ray.is_initialized()  # the instance it started is gone again
+
+
+@pytest.mark.docker
+def test_images_build_on_ray_reaches_every_instance(docker_engine, ray_cluster, tmp_path):
+    cluster, _ = ray_cluster
+    ids = "swerun-mini__textkit-1,swerun-mini__envfile-1"
+    res = swerun("images", "build", "--split", "mini", "--instance-ids", ids, "--backend", "ray", "--ray-address",
+                 cluster.address, cwd=tmp_path)
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert "2 ready (" in res.stdout and "0 failed" in res.stdout
+    for iid in ids.split(","):
+        assert f"  {iid}: " in res.stdout and f"{iid}: FAILED" not in res.stdout
