@@ -34,9 +34,10 @@ from swebench_runner.artifacts import RunDir  # noqa: E402
 from swebench_runner.backends.docker_builder import ImageBuilder  # noqa: E402
 from swebench_runner.backends.docker_engine import DockerSandbox, ensure_network  # noqa: E402
 from swebench_runner.dataset import load_dataset  # noqa: E402
-from swebench_runner.evaluation.evaluate import EvalSettings, prepare_image  # noqa: E402
+from swebench_runner.evaluation.evaluate import EvalContext, prepare_image  # noqa: E402
 from swebench_runner.model import ModelSettings, OpenAIClient  # noqa: E402
 from swebench_runner.repos import RepoStore  # noqa: E402
+from swebench_runner.settings import RunSettings  # noqa: E402
 from swebench_runner.spec import spec_for  # noqa: E402
 from tests.agent.fake_openai import FakeOpenAIServer, tool  # noqa: E402
 
@@ -65,8 +66,9 @@ def main() -> None:
     instance = load_dataset("mini").by_id()["swerun-mini__textkit-2"]
     with tempfile.TemporaryDirectory(prefix="swerun-bench-") as tmp:
         run = RunDir(Path(tmp), "bench")
-        image = prepare_image(EvalSettings(run=run, builder=ImageBuilder(RepoStore(), run.build_logs)),
-                              instance, spec_for(instance))
+        ctx = EvalContext(settings=RunSettings(run_id=run.run_id, results_root=run.path.parent),
+                          builder=ImageBuilder(RepoStore(), run.build_logs))
+        image = prepare_image(ctx, instance, spec_for(instance))
         script = [reply for _, reply in CYCLE] * (args.steps // len(CYCLE) + 1)
         kinds = [kind for kind, _ in CYCLE] * (args.steps // len(CYCLE) + 1)
         store = InferenceStore(run)

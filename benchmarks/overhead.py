@@ -18,13 +18,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from swebench_runner.artifacts import RunDir
 from swebench_runner.backends.docker_builder import ImageBuilder
 from swebench_runner.backends.docker_engine import client
 from swebench_runner.dataset import load_dataset
-from swebench_runner.evaluation.evaluate import EvalSettings, prepare_image
+from swebench_runner.evaluation.evaluate import EvalContext, prepare_image
 from swebench_runner.images import base_recipes, env_recipe, instance_recipe
 from swebench_runner.repos import RepoStore
+from swebench_runner.settings import RunSettings
 from swebench_runner.spec import spec_for
 
 
@@ -73,7 +73,7 @@ def cold(results: Path, with_base: bool) -> None:
         except Exception:
             pass
     builder = ImageBuilder(store, results / "build_logs", nocache=True)
-    settings = EvalSettings(run=RunDir(results, "cold"), builder=builder)
+    settings = EvalContext(settings=RunSettings(run_id="cold", results_root=results), builder=builder)
     t0 = time.monotonic()
     prepare_image(settings, inst, spec)
     print(f"cold build of {inst.instance_id} ({'base + ' if with_base else ''}env + instance): "

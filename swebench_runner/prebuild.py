@@ -74,7 +74,7 @@ def build_ahead(instances: list[Instance], *, max_workers: int = 1, repo_url: st
     from .scheduler import make_scheduler
     from .settings import RunSettings
 
-    cfg = RunSettings(run_id="prebuild", max_workers=max_workers, repo_url=repo_url, registry=registry or push,
+    cfg = RunSettings(run_id="prebuild", results_root=cache_dir(), max_workers=max_workers, repo_url=repo_url, registry=registry or push,
                       ca_bundle=ca_bundle, backend=backend, ray_address=ray_address, progress=False)
     out = BuildOutcome()
     where = make_backend(backend)
@@ -115,10 +115,9 @@ class BuildWork:
         self.__init__(state["cfg"], state["push"])  # type: ignore[misc]
 
     def context(self) -> Any:
-        from .artifacts import RunDir
         from .backends import make_backend
         from .backends.docker_builder import ImageBuilder
-        from .evaluation.evaluate import EvalSettings
+        from .evaluation.evaluate import EvalContext
         from .repos import RepoStore
 
         with self._guard:
@@ -132,7 +131,7 @@ class BuildWork:
                 else:  # the cluster's lock per tag, pushing as it builds
                     builder = backend.images(repo_url=cfg.repo_url, log_dir=cache_dir() / "build_logs",
                                              ca_bundle=cfg.ca_bundle, registry=cfg.registry)
-                self._ctx = EvalSettings(run=RunDir(cache_dir(), cfg.run_id), builder=builder, backend=backend)
+                self._ctx = EvalContext(settings=cfg, builder=builder, backend=backend)
             return self._ctx
 
     def __call__(self, inst: Instance) -> BuildOutcome:

@@ -26,7 +26,7 @@ from .backends import make_backend
 from .backends.base import Backend
 from .dataset import Dataset
 from .errors import InfraError, SpecError
-from .evaluation.evaluate import EvalSettings, Evaluation, evaluate_task, persist
+from .evaluation.evaluate import EvalContext, Evaluation, evaluate_task, persist
 from .images import base_for
 from .report import run_report
 from .resources import cache_dir
@@ -170,7 +170,7 @@ def evaluate_all(run: RunDir, items: list[tuple[Task, Prediction]], cfg: RunSett
     return done
 
 
-_CONTEXTS: dict[str, EvalSettings] = {}
+_CONTEXTS: dict[str, EvalContext] = {}
 _CONTEXTS_LOCK = threading.Lock()
 
 
@@ -182,7 +182,7 @@ class EvalWork:
         self.cfg = cfg
         self.stop = threading.Event()  # set when the run stops: no more retries
         self.backend = backend
-        self._ctx: EvalSettings | None = None
+        self._ctx: EvalContext | None = None
 
     def __getstate__(self) -> dict[str, Any]:
         # an in-memory backend travels as data; an engine is reached afresh where the work lands
@@ -191,7 +191,7 @@ class EvalWork:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.cfg, self.backend, self.stop, self._ctx = state["cfg"], state["backend"], threading.Event(), None
 
-    def _context(self, backend: Backend | None) -> EvalSettings:
+    def _context(self, backend: Backend | None) -> EvalContext:
         cfg = self.cfg
         run = RunDir(cfg.results_root, cfg.run_id)
         remote = backend is None
@@ -199,11 +199,9 @@ class EvalWork:
             backend = make_backend(cfg.backend)
         logs = cache_dir() / "build_logs" / cfg.run_id if remote else run.build_logs
         images = backend.images(repo_url=cfg.repo_url, log_dir=logs, ca_bundle=cfg.ca_bundle, registry=cfg.registry)
-        return EvalSettings(run=run, builder=images, timeout=cfg.timeout, strict=cfg.strict,
-                            image_source=cfg.image_source, image_namespace=cfg.image_namespace, backend=backend,
-                            limits=cfg.limits)
+        return EvalContext(settings=cfg, builder=images, backend=backend)
 
-    def context(self) -> EvalSettings:
+    def context(self) -> EvalContext:
         if self._ctx is None and self.backend is not None:
             self._ctx = self._context(self.backend)
         if self._ctx is None:
@@ -222,14 +220,14 @@ class _Cancelled(Exception):
     """The run is stopping: an instance in flight records nothing."""
 
 
-def with_retries(settings: EvalSettings, task: Task, pred: Prediction, retries: int,
+def with_retries(ctx: EvalContext, task: Task, pred: Prediction, retries: int,
                  stop: threading.Event) -> Evaluation:
     """Evaluate one prediction; infrastructure failures are retried, then recorded as ``infra_error``."""
     iid = task.instance_id
     attempt = 1
     while True:
         try:
-            return evaluate_task(settings, task, pred, attempt)
+            return evaluate_task(ctx, task, pred, attempt)
         except InfraError as exc:
             if stop.is_set():
                 raise _Cancelled(iid) from None

@@ -22,7 +22,7 @@ from ..backends import make_backend
 from ..backends.base import Backend
 from ..dataset import Dataset
 from ..errors import InfraError
-from ..evaluation.evaluate import EvalSettings, Evaluation, evaluate_task, persist
+from ..evaluation.evaluate import EvalContext, Evaluation, evaluate_task, persist
 from ..resources import cache_dir
 from ..scheduler import make_scheduler
 from ..settings import RunSettings
@@ -121,10 +121,8 @@ class InferWork:
             backend = make_backend(cfg.backend)
             images = backend.images(repo_url=cfg.repo_url, log_dir=cache_dir() / "build_logs" / cfg.run_id,
                                     ca_bundle=cfg.ca_bundle, registry=cfg.registry)
-            run = RunDir(cfg.results_root, cfg.run_id)
-            settings = EvalSettings(run=run, builder=images, timeout=cfg.timeout, strict=cfg.strict, backend=backend,
-                                    limits=cfg.limits)
-            self._ctx = SessionContext(store=_NoStore(run), images=settings, agent=self.agent,  # type: ignore[arg-type]
+            settings = EvalContext(settings=cfg, builder=images, backend=backend)
+            self._ctx = SessionContext(store=_NoStore(settings.run), images=settings, agent=self.agent,  # type: ignore[arg-type]
                                        limits=self.limits, model_public=self.model_public)
         return self._ctx
 
@@ -148,8 +146,7 @@ def run_pipeline(dataset: Dataset, agent: Agent, limits: AgentLimits, model_publ
     store = InferenceStore(run, redact)
     builder = backend.images(repo_url=cfg.repo_url, log_dir=run.build_logs, ca_bundle=cfg.ca_bundle,
                              registry=cfg.registry)
-    images = EvalSettings(run=run, builder=builder, timeout=cfg.timeout, strict=cfg.strict, backend=backend,
-                          limits=cfg.limits)
+    images = EvalContext(settings=cfg, builder=builder, backend=backend)
     ctx = SessionContext(store=store, images=images, agent=agent, limits=limits, model_public=model_public)
     done = {i.instance_id: p for i in dataset.instances if (p := store.done(i.instance_id, agent.label)) is not None}
     todo = [i for i in dataset.instances if i.instance_id not in done]

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 
 from ..errors import InfraError
-from ..evaluation.evaluate import EvalSettings, prepare_image
+from ..evaluation.evaluate import EvalContext, prepare_image
 from ..spec import spec_for
 from ..types import Instance
 from .agents import Agent
@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 @dataclass
 class SessionContext:
     store: InferenceStore
-    images: EvalSettings  # builder and run folder, shared with the evaluation
+    images: EvalContext  # settings, backend and images, shared with the evaluation
     agent: Agent
     limits: AgentLimits
     model_public: dict  # model settings without the key, for the trajectory

@@ -23,13 +23,13 @@ from typing import Any
 
 from .. import official
 from ..artifacts import RunDir, atomic_write, write_json
-from ..backends.base import Backend, ImageProvider, Limits, RunResult
+from ..backends.base import Backend, ImageProvider, RunResult
 from ..backends.docker import DockerBackend
 from ..errors import EvalTimeout, InfraError, PatchError
 from ..images import base_for, env_recipe, instance_recipe
 from ..patch import CheckedPatch, check_model_patch
 from ..report import instance_report
-from ..settings import DEFAULT_LIMITS
+from ..settings import RunSettings
 from ..spec import VersionSpec
 from ..tasks import Task, resolve_task, spec_hash
 from ..types import Instance, InstanceResult, Outcome, Prediction
@@ -39,24 +39,24 @@ from .log_parsers import get_parser
 
 log = logging.getLogger(__name__)
 
-__all__ = ["EvalSettings", "Evaluation", "evaluate", "evaluate_task", "persist", "prepare_image", "spec_hash"]
+__all__ = ["EvalContext", "Evaluation", "evaluate", "evaluate_task", "persist", "prepare_image", "spec_hash"]
 
 # Image labels that say which environment an instance really ran in (recorded in result.json, run.json).
 ENV_LABELS = ("swerun.base", "swerun.base.suite", "swerun.python", "swerun.scm_version")
 
 
 @dataclass(frozen=True)
-class EvalSettings:
-    """What evaluating needs in the process that does it: where (backend), images, and the rules."""
+class EvalContext:
+    """What evaluating needs in the process that does it: the run's settings (the one settings model),
+    where containers run, and where images come from. Built once per process (per worker on Ray)."""
 
-    run: RunDir
+    settings: RunSettings
     builder: ImageProvider
-    timeout: int = 1800  # seconds the test command may run, enforced inside the container
-    strict: bool = True  # integrity checks on top of the official grading rules
-    image_source: str = "build"  # "build": our layers from specs; "swebench": the official prebuilt images
-    image_namespace: str | None = None  # registry namespace of the official images (default: the row's or Hub)
     backend: Backend = field(default_factory=DockerBackend)
-    limits: Limits | None = DEFAULT_LIMITS
+
+    @property
+    def run(self) -> RunDir:
+        return RunDir(self.settings.results_root, self.settings.run_id)
 
 
 @dataclass
@@ -76,15 +76,15 @@ def persist(run: RunDir, ev: Evaluation) -> InstanceResult:
     return ev.result
 
 
-def prepare_image(settings: EvalSettings, instance: Instance, spec: VersionSpec) -> Any:
+def prepare_image(ctx: EvalContext, instance: Instance, spec: VersionSpec) -> Any:
     """Base, env and instance layers, each reused when present and built once otherwise (or the
     official prebuilt image, pulled when missing). Returns the provider's ``ImageInfo``."""
-    if settings.image_source == "swebench":
-        return settings.builder.ensure_official(official.image_name(instance, settings.image_namespace))
-    settings.builder.ensure_base(base_for(spec, instance))
-    env = env_recipe(instance, spec, settings.builder.store)
-    settings.builder.ensure(env)
-    return settings.builder.ensure(instance_recipe(instance, spec, env, store=settings.builder.store))
+    if ctx.settings.image_source == "swebench":
+        return ctx.builder.ensure_official(official.image_name(instance, ctx.settings.image_namespace))
+    ctx.builder.ensure_base(base_for(spec, instance))
+    env = env_recipe(instance, spec, ctx.builder.store)
+    ctx.builder.ensure(env)
+    return ctx.builder.ensure(instance_recipe(instance, spec, env, store=ctx.builder.store))
 
 
 @contextmanager
@@ -111,18 +111,18 @@ def _done(result: InstanceResult, files: dict[str, str], buf: io.StringIO, repor
     return Evaluation(result, files)
 
 
-def evaluate(settings: EvalSettings, instance: Instance, pred: Prediction, attempt: int = 1) -> InstanceResult:
-    """Evaluate and write the instance's files into ``settings.run`` (one process, one machine)."""
-    task = resolve_task(instance, settings.image_source, settings.image_namespace)
+def evaluate(ctx: EvalContext, instance: Instance, pred: Prediction, attempt: int = 1) -> InstanceResult:
+    """Evaluate and write the instance's files into ``ctx.run`` (one process, one machine)."""
+    task = resolve_task(instance, ctx.settings.image_source, ctx.settings.image_namespace)
     try:
-        return persist(settings.run, evaluate_task(settings, task, pred, attempt))
+        return persist(ctx.run, evaluate_task(ctx, task, pred, attempt))
     except InfraError as exc:
         for name, text in getattr(exc, "evidence", {}).items():
-            atomic_write(settings.run.file(instance.instance_id, name), text)
+            atomic_write(ctx.run.file(instance.instance_id, name), text)
         raise
 
 
-def evaluate_task(settings: EvalSettings, task: Task, pred: Prediction, attempt: int = 1) -> Evaluation:
+def evaluate_task(ctx: EvalContext, task: Task, pred: Prediction, attempt: int = 1) -> Evaluation:
     """The verdict on ``pred`` and the files it leaves; writes nothing into the run folder."""
     t0 = time.monotonic()
     instance = task.instance
@@ -147,9 +147,9 @@ def evaluate_task(settings: EvalSettings, task: Task, pred: Prediction, attempt:
             if checked.reverted:
                 ilog.warning("reverted changes to test infrastructure: %s", ", ".join(checked.reverted))
             t_img = time.monotonic()
-            image = prepare_image(settings, instance, task.spec)
+            image = prepare_image(ctx, instance, task.spec)
             ilog.info("image %s (%s, %s)", image.tag, image.id[:19], image.source)
-            return _run(settings, task, pred, checked, image, base, ilog, buf, files, t0, time.monotonic() - t_img)
+            return _run(ctx, task, pred, checked, image, base, ilog, buf, files, t0, time.monotonic() - t_img)
         except InfraError as exc:
             ilog.error("infrastructure failure: %s", exc)
             files["run_instance.log"] = buf.getvalue()
@@ -157,11 +157,11 @@ def evaluate_task(settings: EvalSettings, task: Task, pred: Prediction, attempt:
             raise
 
 
-def _execute(settings: EvalSettings, task: Task, checked: CheckedPatch, image: Any, ilog: logging.Logger,
+def _execute(ctx: EvalContext, task: Task, checked: CheckedPatch, image: Any, ilog: logging.Logger,
              files: dict[str, str]) -> tuple[RunResult, testlog.TestLog]:
     """Render the eval script, run it once in a fresh container, keep its files, read the log."""
     instance, iid = task.instance, task.instance_id
-    plan = eval_script.render(instance, task.spec, checked, settings.timeout, task.layout)
+    plan = eval_script.render(instance, task.spec, checked, ctx.settings.timeout, task.layout)
     files["eval.sh"] = plan.script
     inputs = {"swerun/model.patch": checked.text, "swerun/test.patch": instance.test_patch,
               "swerun/eval.sh": plan.script}
@@ -169,10 +169,10 @@ def _execute(settings: EvalSettings, task: Task, checked: CheckedPatch, image: A
         inputs["swerun/row_eval.sh"] = eval_script.with_exit_code(task.layout.row_script)
     nonce = secrets.token_hex(12)
     ilog.info("running tests: %s%s", plan.test_command, " (after reinstall)" if plan.reinstall else "")
-    run = settings.backend.run_script(
-        image.tag, plan.script, run_id=settings.run.run_id, limits=settings.limits,
-        name=f"swerun-{settings.run.run_id}-{iid}-{secrets.token_hex(3)}"[:120],
-        timeout=settings.timeout + 600, labels={"swerun.instance": iid}, files={**inputs, "swerun/nonce": nonce},
+    run = ctx.backend.run_script(
+        image.tag, plan.script, run_id=ctx.run.run_id, limits=ctx.settings.limits,
+        name=f"swerun-{ctx.run.run_id}-{iid}-{secrets.token_hex(3)}"[:120],
+        timeout=ctx.settings.timeout + 600, labels={"swerun.instance": iid}, files={**inputs, "swerun/nonce": nonce},
     )
     files["test_output.txt"] = run.output
     tl = testlog.read(run.output, nonce, row_script=task.layout.row_script is not None)
@@ -193,11 +193,11 @@ def _reason(g: Grade) -> str:
     return f"{len(fails)} failing: {', '.join(fails[:3])}{' ...' if len(fails) > 3 else ''}"
 
 
-def _run(settings: EvalSettings, task: Task, pred: Prediction, checked: CheckedPatch, image: Any,
+def _run(ctx: EvalContext, task: Task, pred: Prediction, checked: CheckedPatch, image: Any,
          base: InstanceResult, ilog: logging.Logger, buf: io.StringIO, files: dict[str, str], t0: float,
          t_image: float) -> Evaluation:
     instance, iid = task.instance, task.instance_id
-    run, tl = _execute(settings, task, checked, image, ilog, files)
+    run, tl = _execute(ctx, task, checked, image, ilog, files)
     base = base.model_copy(update={
         "image": image.tag, "image_id": image.id, "image_digests": list(image.digests),
         "environment": {k.removeprefix("swerun."): v for k, v in image.labels.items() if k in ENV_LABELS},
@@ -214,8 +214,8 @@ def _run(settings: EvalSettings, task: Task, pred: Prediction, checked: CheckedP
                  eval_script.EXIT_TEST_PATCH: "applying the test patch"}.get(run.exit_code, "running the eval script")
         raise InfraError(f"{iid}: failed {phase} (exit {run.exit_code}); see test_output.txt")
     if tl.timed_out:
-        raise EvalTimeout(f"{iid}: tests ran past {settings.timeout}s")
-    g = grade(instance, get_parser(task.parser), tl, strict=settings.strict)
+        raise EvalTimeout(f"{iid}: tests ran past {ctx.settings.timeout}s")
+    g = grade(instance, get_parser(task.parser), tl, strict=ctx.settings.strict)
     outcome = Outcome.RESOLVED if g.resolved else Outcome.UNRESOLVED
     ilog.info("%s%s", outcome.value, f": {_reason(g)}" if not g.resolved else "")
     return _done(base.model_copy(update={

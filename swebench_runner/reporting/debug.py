@@ -10,7 +10,6 @@ interactive path runs that argv, and it is printed shell-quoted to reproduce by 
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 import shlex
@@ -27,8 +26,9 @@ from ..backends.docker import DockerBackend
 from ..backends.docker_builder import ImageInfo
 from ..dataset import Dataset, load_dataset
 from ..errors import InputError
-from ..evaluation.evaluate import EvalSettings, evaluate, prepare_image
+from ..evaluation.evaluate import EvalContext, evaluate, prepare_image
 from ..resources import cache_dir
+from ..settings import RunSettings
 from ..spec import VersionSpec, spec_for
 from ..types import Instance, InstanceResult, Prediction
 from .runfiles import RunFolder
@@ -49,7 +49,7 @@ class DebugTarget:
     instance: Instance
     spec: VersionSpec
     image: ImageInfo
-    settings: EvalSettings
+    settings: EvalContext
     patch: str | None  # what to apply on top of base_commit; None: nothing
     patch_from: str  # where the patch came from, for people
     run: RunFolder | None
@@ -70,7 +70,7 @@ def _dataset(run: RunFolder | None, split: str | None, dataset: str | None) -> D
 
 
 def _settings(run: RunFolder | None, workdir: Path, repo_url: str | None, registry: str | None,
-              ca_bundle: str | None) -> EvalSettings:
+              ca_bundle: str | None) -> EvalContext:
     """Evaluation settings of the run (timeout, grading, image source) with a scratch results folder."""
     cfg = (run.run_json.get("config") or {}) if run else {}
     scratch = RunDir(workdir, DEBUG_RUN_ID)
@@ -79,8 +79,8 @@ def _settings(run: RunFolder | None, workdir: Path, repo_url: str | None, regist
                              ca_bundle=ca_bundle, registry=registry or cfg.get("registry"))
     wanted = {"timeout": cfg.get("timeout"), "strict": cfg.get("strict"), "image_source": cfg.get("image_source"),
               "image_namespace": cfg.get("image_namespace")}
-    known = {f.name for f in dataclasses.fields(EvalSettings)}
-    return EvalSettings(run=scratch, builder=builder, backend=backend, **{k: v for k, v in wanted.items() if k in known and v is not None})
+    settings = RunSettings(run_id=DEBUG_RUN_ID, results_root=workdir, **{k: v for k, v in wanted.items() if v is not None})
+    return EvalContext(settings=settings, builder=builder, backend=backend)
 
 
 def resolve_target(iid: str, *, run_path: Path | str | None = None, patch_file: Path | str | None = None,

@@ -10,8 +10,9 @@ import pytest
 from swebench_runner.artifacts import RunDir
 from swebench_runner.backends.docker_builder import ImageBuilder
 from swebench_runner.dataset import load_dataset
-from swebench_runner.evaluation.evaluate import EvalSettings, prepare_image
+from swebench_runner.evaluation.evaluate import EvalContext, prepare_image
 from swebench_runner.repos import RepoStore
+from swebench_runner.settings import RunSettings
 from swebench_runner.spec import spec_for
 
 from ..conftest import IN_CI
@@ -49,7 +50,8 @@ def textkit2(mini_split):
 def instance_image(docker_engine, textkit2, tmp_path_factory):
     """The textkit-2 instance image (built once on a cold machine, reused after)."""
     run = RunDir(tmp_path_factory.mktemp("images"), "images")
-    settings = EvalSettings(run=run, builder=ImageBuilder(RepoStore(), run.build_logs))
+    settings = EvalContext(settings=RunSettings(run_id=run.run_id, results_root=run.path.parent),
+                           builder=ImageBuilder(RepoStore(), run.build_logs))
     return prepare_image(settings, textkit2, spec_for(textkit2))
 
 

@@ -188,18 +188,6 @@ def test_two_nodes_never_hold_one_tag_at_once(ray_cluster):
         ray.shutdown()
 
 
-def test_without_an_address_a_local_ray_instance_is_started_and_stopped(tmp_path, ray_cluster):
-    """``--backend ray`` alone: its own local instance, even with another cluster running on this machine."""
-    import ray
-
-    ds = _many(20)
-    out = run_evaluation(ds, load_predictions("gold", ds), RunSettings(
-        run_id="ray-local", results_root=tmp_path, backend="fake", scheduler="ray", image_source="swebench",
-        progress=False, max_workers=4), backend=FakeBackend(responder=gold_responder(ds.instances)))
-    assert len(out.report["resolved_ids"]) == 20
-    assert not ray.is_initialized()  # the instance it started is gone again
-
-
 @pytest.mark.docker
 def test_images_build_on_ray_reaches_every_instance(docker_engine, ray_cluster, tmp_path):
     cluster, _ = ray_cluster
