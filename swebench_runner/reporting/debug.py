@@ -74,7 +74,9 @@ def _settings(run: RunFolder | None, workdir: Path, repo_url: str | None, regist
     """Evaluation settings of the run (timeout, grading, image source) with a scratch results folder."""
     cfg = (run.run_json.get("config") or {}) if run else {}
     scratch = RunDir(workdir, DEBUG_RUN_ID)
-    backend = DockerBackend()  # a person at this machine: its own engine, whatever ran the run
+    # a person at this machine: its own engine, whatever ran the run; one evaluation at a time, so no
+    # network-namespace holder outlives it
+    backend = DockerBackend(share_netns=False)
     builder = backend.images(repo_url=repo_url or cfg.get("repo_url"), log_dir=scratch.build_logs,
                              ca_bundle=ca_bundle, registry=registry or cfg.get("registry"))
     wanted = {"timeout": cfg.get("timeout"), "strict": cfg.get("strict"), "image_source": cfg.get("image_source"),
