@@ -30,6 +30,16 @@ NO_TOOL_CALL = ("Your reply did not call a tool. Every reply must call exactly o
                 "`str_replace_editor` to work, and `submit` when you are done.")
 
 
+def first_messages(instance: Instance, specs: list, *, native: bool, repo_dir: str = "/testbed",
+                   command_timeout: float = 120) -> list[Message]:
+    """The task as the model first sees it: the system prompt (with the tools' docs when calls are text)
+    and the issue. The agent loop and the RL environment start every episode from these."""
+    docs = "" if native else prompts.render("text_tools", tools=render_tool_docs(specs))
+    system = prompts.render("system", repo_dir=repo_dir, command_timeout=int(command_timeout), tool_docs=docs)
+    user = prompts.render("instance", repo_dir=repo_dir, repo=instance.repo, problem_statement=instance.problem_statement)
+    return [Message(role="system", content=system), Message(role="user", content=user)]
+
+
 class AgentLimits(BaseModel):
     """When a run stops; 0 disables a limit."""
 
@@ -57,13 +67,8 @@ class ToolLoop:
         self._types = param_types(toolbox.specs)
 
     def first_messages(self, instance: Instance) -> list[Message]:
-        native = self.model.settings.tool_mode is ToolMode.NATIVE
-        docs = "" if native else prompts.render("text_tools", tools=render_tool_docs(self.toolbox.specs))
-        system = prompts.render("system", repo_dir=self.repo_dir, command_timeout=int(self.limits.command_timeout),
-                                tool_docs=docs)
-        user = prompts.render("instance", repo_dir=self.repo_dir, repo=instance.repo,
-                              problem_statement=instance.problem_statement)
-        return [Message(role="system", content=system), Message(role="user", content=user)]
+        return first_messages(instance, self.toolbox.specs, native=self.model.settings.tool_mode is ToolMode.NATIVE,
+                              repo_dir=self.repo_dir, command_timeout=self.limits.command_timeout)
 
     def _limit(self, traj: Trajectory, started: float) -> tuple[ExitStatus, str] | None:
         lim, t = self.limits, traj.totals
