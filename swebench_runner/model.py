@@ -37,9 +37,13 @@ class ModelAPIError(InfraError):
 
 
 class ToolMode(str, enum.Enum):
-    """How tools reach the model: the API's ``tools`` field, or described in the prompt and parsed back."""
+    """How tools reach the model: the API's ``tools`` field (``native``); described in the prompt and
+    the calls read back from the reply's text in whatever shape it writes them (``xml``: the prompt
+    shows Qwen3-Coder's XML); or no tools at all (``text``): one bash block per reply and a submit
+    sentinel, for servers with no tool support."""
 
     NATIVE = "native"
+    XML = "xml"
     TEXT = "text"
 
 

@@ -20,7 +20,7 @@ from ..model import Message, ModelAPIError, ModelClient, ToolMode
 from ..types import Instance
 from . import prompts
 from .context import ContextWindow
-from .parsers import param_types, render_tool_docs, text_tool_calls
+from .parsers import bash_block_calls, example_call, param_types, read_text_calls, render_tool_docs
 from .tools import ToolBox
 from .trajectory import ExitStatus, Step, ToolRecord, Trajectory, now
 
@@ -28,14 +28,19 @@ log = logging.getLogger(__name__)
 
 NO_TOOL_CALL = ("Your reply did not call a tool. Every reply must call exactly one tool: use `bash` or "
                 "`str_replace_editor` to work, and `submit` when you are done.")
+MODE_SHAPE = {ToolMode.NATIVE: "native", ToolMode.XML: "xml", ToolMode.TEXT: "bash"}
 
 
-def first_messages(instance: Instance, specs: list, *, native: bool, repo_dir: str = "/testbed",
+def first_messages(instance: Instance, specs: list, *, mode: ToolMode = ToolMode.NATIVE, repo_dir: str = "/testbed",
                    command_timeout: float = 120) -> list[Message]:
-    """The task as the model first sees it: the system prompt (with the tools' docs when calls are text)
-    and the issue. The agent loop and the RL environment start every episode from these."""
-    docs = "" if native else prompts.render("text_tools", tools=render_tool_docs(specs))
-    system = prompts.render("system", repo_dir=repo_dir, command_timeout=int(command_timeout), tool_docs=docs)
+    """The task as the model first sees it: the system prompt (with the tools' docs when calls are text,
+    or the bash-block rules in text-only mode) and the issue. The agent loop and the RL environment
+    start every episode from these."""
+    if mode is ToolMode.TEXT:
+        system = prompts.render("system_text", repo_dir=repo_dir, command_timeout=int(command_timeout))
+    else:
+        docs = "" if mode is ToolMode.NATIVE else prompts.render("text_tools", tools=render_tool_docs(specs))
+        system = prompts.render("system", repo_dir=repo_dir, command_timeout=int(command_timeout), tool_docs=docs)
     user = prompts.render("instance", repo_dir=repo_dir, repo=instance.repo, problem_statement=instance.problem_statement)
     return [Message(role="system", content=system), Message(role="user", content=user)]
 
@@ -65,9 +70,10 @@ class ToolLoop:
         s = model.settings
         self.context = ContextWindow(s.context_length, (s.max_tokens or 4096) + 512)
         self._types = param_types(toolbox.specs)
+        self.shape = MODE_SHAPE[s.tool_mode]  # the call shape the model uses: error replies show it
 
     def first_messages(self, instance: Instance) -> list[Message]:
-        return first_messages(instance, self.toolbox.specs, native=self.model.settings.tool_mode is ToolMode.NATIVE,
+        return first_messages(instance, self.toolbox.specs, mode=self.model.settings.tool_mode,
                               repo_dir=self.repo_dir, command_timeout=self.limits.command_timeout)
 
     def _limit(self, traj: Trajectory, started: float) -> tuple[ExitStatus, str] | None:
@@ -126,13 +132,19 @@ class ToolLoop:
         step.usage, step.cost = reply.usage, reply.cost
         step.model_attempts, step.seconds_model = reply.attempts, reply.seconds
         parse_error = None
-        if not msg.tool_calls and msg.content:
-            msg.tool_calls, parse_error = text_tool_calls(msg.content, self._types)
-            msg.text_calls = bool(msg.tool_calls)
+        if self.model.settings.tool_mode is ToolMode.TEXT:
+            got = bash_block_calls(msg.content)
+            msg.tool_calls, msg.text_calls, parse_error = got.calls, bool(got.calls), got.error
+        elif not msg.tool_calls and msg.content:
+            got = read_text_calls(msg.content, self._types)
+            msg.tool_calls, msg.text_calls, parse_error = got.calls, bool(got.calls), got.error
+            self.shape = got.shape or self.shape
+        elif msg.tool_calls:
+            self.shape = "native"  # the server parsed the calls: teach in the API's terms
         traj.messages.append(msg)
         step.thought = msg.content
         if not msg.tool_calls:
-            step.format_error = parse_error or NO_TOOL_CALL
+            step.format_error = f"{parse_error or NO_TOOL_CALL} {example_call(self.shape)}"
             traj.messages.append(Message(role="user", content=step.format_error))
             step.seconds_total = self.clock() - t0
             return step, False, True

@@ -51,6 +51,9 @@ SUBMIT = {"type": "function", "function": {
     "parameters": {"type": "object", "properties": {}, "required": []}}}
 
 TOOLS = [BASH, EDITOR, SUBMIT]
+_SCHEMAS = {t["function"]["name"]: t["function"]["parameters"] for t in TOOLS}
+_KINDS = {"string": "a string", "integer": "an integer", "array": "a list", "boolean": "true or false",
+          "object": "an object", "number": "a number"}
 _REQUIRED = {"create": ["file_text"], "str_replace": ["old_str"], "insert": ["insert_line", "new_str"]}
 
 
@@ -62,6 +65,43 @@ class Observation:
     malformed: bool = False  # the call itself was unusable (not JSON, unknown tool): a format error
     seconds_exec: float = 0.0  # host-side time of the sandbox calls
     seconds_inside: float | None = None  # the command's own time inside the container (bash only)
+
+
+def _fits(value: Any, kind: str | None) -> bool:
+    if kind == "string":
+        return isinstance(value, str)
+    if kind == "integer":  # text calls may carry "12"
+        return (isinstance(value, int) and not isinstance(value, bool)) or (
+            isinstance(value, str) and value.strip().lstrip("-").isdigit())
+    if kind == "array":
+        return isinstance(value, list)
+    if kind == "boolean":
+        return isinstance(value, bool) or (isinstance(value, str) and value.lower() in ("true", "false"))
+    if kind == "object":
+        return isinstance(value, dict)
+    return True
+
+
+def schema_problem(name: str, args: dict[str, Any]) -> str | None:
+    """Why ``args`` do not fit tool ``name``'s schema, naming the field; None when they fit (or the tool is
+    unknown, which the dispatcher reports itself)."""
+    schema = _SCHEMAS.get(name)
+    if schema is None:
+        return None
+    props, required = schema.get("properties", {}), schema.get("required", [])
+    unknown = sorted(k for k, v in args.items() if k not in props and v is not None)
+    if unknown:
+        known = ", ".join(props) or "none"
+        return f"The {name} call has no parameter {unknown[0]!r}; its parameters are: {known}."
+    missing = [r for r in required if args.get(r) is None]
+    if missing:
+        return f"The {name} call lacks the required parameter {missing[0]!r}."
+    for key, value in args.items():
+        kind = props[key].get("type")
+        if value is not None and not _fits(value, kind):
+            return (f"The parameter {key!r} of {name} must be {_KINDS.get(kind, kind)}, "
+                    f"not {type(value).__name__} {json.dumps(value)[:80]}.")
+    return None
 
 
 def truncate(text: str, limit: int) -> str:
@@ -93,6 +133,9 @@ class ToolBox:
         if not isinstance(args, dict):
             return Observation(f"The arguments of your {call.name!r} call must be a JSON object.", error=True,
                                malformed=True)
+        problem = schema_problem(call.name, args)
+        if problem is not None:
+            return Observation(problem, error=True, malformed=True)
         t0 = time.monotonic()
         try:
             if call.name == "bash":

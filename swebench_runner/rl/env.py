@@ -29,7 +29,7 @@ from typing import Any
 import gymnasium
 
 from ..agent.loop import NO_TOOL_CALL, first_messages
-from ..agent.parsers import param_types, text_tool_calls
+from ..agent.parsers import example_call, param_types, read_text_calls
 from ..agent.patch_extract import extract_patch, head_commit
 from ..agent.tools import TOOLS, ToolBox
 from ..backends import make_backend
@@ -131,7 +131,7 @@ class SWEEnv(gymnasium.Env):
             raise
         toolbox = ToolBox(box, command_timeout=self.limits.command_timeout, output_limit=self.limits.output_limit)
         self._episode = _Episode(task, box, toolbox, base, image, started=time.monotonic())
-        messages = first_messages(instance, TOOLS, native=True, command_timeout=self.limits.command_timeout)
+        messages = first_messages(instance, TOOLS, command_timeout=self.limits.command_timeout)
         obs = {"messages": [m.to_wire() for m in messages], "tools": TOOLS}
         info = {"instance_id": iid, "image": image.tag, "image_id": image.id, "image_digests": list(image.digests),
                 "reset_seconds": round(time.monotonic() - t0, 3)}
@@ -143,13 +143,13 @@ class SWEEnv(gymnasium.Env):
             raise InputError("step() needs an episode: call reset() first")
         ep.steps += 1
         info: dict[str, Any] = {"instance_id": ep.task.instance_id, "steps": ep.steps}
-        calls, error = self._calls(action, ep.steps)
+        calls, error, shape = self._calls(action, ep.steps)
         messages: list[dict[str, Any]] = []
         submitted = False
         try:
             if not calls:
-                messages.append({"role": "user", "content": error or NO_TOOL_CALL})
-                info["format_error"] = error or NO_TOOL_CALL
+                info["format_error"] = f"{error or NO_TOOL_CALL} {example_call(shape)}"
+                messages.append({"role": "user", "content": info["format_error"]})
             for call in calls:
                 obs = ep.toolbox.dispatch(call)
                 messages.append({"role": "tool", "tool_call_id": call.id, "content": obs.output})
@@ -196,15 +196,17 @@ class SWEEnv(gymnasium.Env):
             raise InputError(f"no instance {iid!r} in {self.dataset.source}", field="options.instance_id")
         return by_id[iid]
 
-    def _calls(self, action: dict[str, Any] | str, step: int) -> tuple[list[ToolCall], str | None]:
+    def _calls(self, action: dict[str, Any] | str, step: int) -> tuple[list[ToolCall], str | None, str]:
         """A dict is one tool call; text is parsed exactly as the agent loop parses text tool calls."""
         if isinstance(action, str):
-            return text_tool_calls(action, self._types)
+            got = read_text_calls(action, self._types)
+            return got.calls, got.error, got.shape or "xml"
         if not isinstance(action, dict) or "name" not in action:
-            return [], 'An action is a tool call {"name": ..., "arguments": {...}} or the assistant\'s text.'
+            return [], 'An action is a tool call {"name": ..., "arguments": {...}} or the assistant\'s text.', "native"
         args = action.get("arguments") or {}
         raw = args if isinstance(args, str) else json.dumps(args)
-        return [ToolCall(id=str(action.get("id") or f"call-{step}"), name=str(action["name"]), arguments=raw)], None
+        call = ToolCall(id=str(action.get("id") or f"call-{step}"), name=str(action["name"]), arguments=raw)
+        return [call], None, "native"
 
     def _finish(self, ep: _Episode, why: str, info: dict[str, Any]) -> tuple[float, bool, bool, dict[str, Any]]:
         """Take the patch, close the container, grade in a fresh one: (reward, terminated, truncated, info)."""

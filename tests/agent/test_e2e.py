@@ -130,7 +130,7 @@ def test_infer_then_eval_with_qwen3_coder_xml_over_a_stream(serve, tmp_path, mon
         return Reply(content=f"Step {n}.\n<tool_call>\n<function={name}>\n{params}</function>\n</tool_call>")
 
     srv = serve(lambda req: xml(steps(req)))
-    cfg = models_config(tmp_path, tool_mode="text", stream=True)
+    cfg = models_config(tmp_path, tool_mode="xml", stream=True)
     res = swerun(
         "infer",
         "--model",

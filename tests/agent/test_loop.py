@@ -103,7 +103,7 @@ def test_too_many_format_errors_in_a_row_end_the_run(serve, sandbox, textkit2):
 
 def test_text_tool_mode_describes_tools_in_the_prompt(serve, sandbox, textkit2):
     srv = serve([Reply(content=XML_LS), Reply(content="<tool_call>\n<function=submit>\n</function>\n</tool_call>")])
-    traj, _ = run(srv, sandbox, textkit2, tool_mode=ToolMode.TEXT)
+    traj, _ = run(srv, sandbox, textkit2, tool_mode=ToolMode.XML)
     first = srv.requests[0].body
     assert "tools" not in first and "<function=example_function_name>" in first["messages"][0]["content"]
     assert traj.exit_status is ExitStatus.SUBMITTED

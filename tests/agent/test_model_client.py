@@ -58,7 +58,7 @@ def test_text_mode_sends_no_tools_and_tool_results_as_user_turns(serve):
     srv = serve([Reply(content="ok")])
     xml = "<tool_call><function=bash><parameter=command>ls</parameter></function></tool_call>"
     assistant = Message(role="assistant", content=xml, tool_calls=[], text_calls=True)
-    client(srv, tool_mode=ToolMode.TEXT).complete(
+    client(srv, tool_mode=ToolMode.XML).complete(
         [*HISTORY, assistant, Message(role="tool", content="a.py", tool_call_id="x")], TOOLS
     )
     body = srv.requests[0].body

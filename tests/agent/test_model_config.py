@@ -61,9 +61,9 @@ def test_local_server_needs_no_key_and_unknown_names_are_explained(clean_env):
 
 def test_user_models_config_is_merged_and_typos_are_errors(clean_env):
     cfg = clean_env / "models.yaml"
-    cfg.write_text("models:\n  mine:\n    temperature: 0.3\n    input_cost_per_mtok: 4\n    tool_mode: text\n")
+    cfg.write_text("models:\n  mine:\n    temperature: 0.3\n    input_cost_per_mtok: 4\n    tool_mode: xml\n")
     s = resolve_model("openai:mine", base_url="http://h/v1", models_config=str(cfg))
-    assert (s.temperature, s.input_cost_per_mtok, s.tool_mode, s.max_tokens) == (0.3, 4, ToolMode.TEXT, 4096)
+    assert (s.temperature, s.input_cost_per_mtok, s.tool_mode, s.max_tokens) == (0.3, 4, ToolMode.XML, 4096)
     cfg.write_text("models:\n  mine:\n    temprature: 0.3\n")
     with pytest.raises(InputError, match="temprature"):
         resolve_model("openai:mine", base_url="http://h/v1", models_config=str(cfg))
