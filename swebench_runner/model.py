@@ -36,6 +36,14 @@ class ModelAPIError(InfraError):
         self.attempts = attempts
 
 
+class ContextLengthError(ModelAPIError):
+    """The server refused the request as longer than the model's context: trim and ask again."""
+
+
+CONTEXT_ERRORS = ("context length", "context_length", "maximum context", "context window", "too many tokens",
+                  "prompt is too long", "exceeds the model")
+
+
 class ToolMode(str, enum.Enum):
     """How tools reach the model: the API's ``tools`` field (``native``); described in the prompt and
     the calls read back from the reply's text in whatever shape it writes them (``xml``: the prompt
@@ -118,6 +126,8 @@ class ModelSettings(BaseModel):
     retry_base_delay: float = 2.0  # seconds; doubled each attempt, capped by retry_max_delay
     retry_max_delay: float = 60.0
     extra_body: dict[str, Any] = Field(default_factory=dict, description="extra request fields (vLLM, DashScope)")
+    tool_choice: str | None = Field(default=None, description="sent with native tools; dropped if the server "
+                                                               "refuses it")
 
     def cost(self, usage: Usage) -> float:
         return (usage.prompt_tokens * self.input_cost_per_mtok
@@ -159,6 +169,7 @@ class OpenAIClient:
         self._sleep = sleep
         self._client = openai.OpenAI(base_url=settings.base_url, api_key=settings.api_key.get_secret_value(),
                                      max_retries=0, timeout=settings.timeout)
+        self._tool_choice = settings.tool_choice  # None once the server refused it
 
     def _request(self, messages: Sequence[Message], tools: Sequence[dict[str, Any]]) -> dict[str, Any]:
         s = self.settings
@@ -170,6 +181,8 @@ class OpenAIClient:
                          for m in messages]}
         if native and tools:
             request["tools"] = list(tools)
+            if self._tool_choice:
+                request["tool_choice"] = self._tool_choice
         for key in ("temperature", "top_p", "max_tokens"):
             if getattr(s, key) is not None:
                 request[key] = getattr(s, key)
@@ -192,6 +205,16 @@ class OpenAIClient:
                 if kind is None:
                     raise
                 status, what, retryable = kind
+                if status == 400 and "tool_choice" in request and "tool_choice" in what.lower():
+                    log.warning("the server refuses tool_choice=%r (%s); asking without it from now on",
+                                request["tool_choice"], what[:200])
+                    self._tool_choice = None
+                    request.pop("tool_choice")
+                    attempt -= 1
+                    continue
+                if status in (400, 413) and any(k in what.lower() for k in CONTEXT_ERRORS):
+                    raise ContextLengthError(f"the request is longer than the model's context: {what}",
+                                             status=status, attempts=attempt) from None
                 if not retryable or attempt > s.max_retries:
                     raise ModelAPIError(f"model API failed after {attempt} attempt(s): {what}",
                                         status=status, attempts=attempt) from None
@@ -286,3 +309,34 @@ class ScriptedModel:
                                 completion_tokens=estimate_tokens(reply.message.content), estimated=True)
         reply.cost = self.settings.cost(reply.usage)
         return reply
+
+
+def served_models(settings: ModelSettings, timeout: float = 10.0) -> list[str] | None:
+    """The model ids the endpoint serves (``GET /models``), or None when it does not say (no such route,
+    or not reachable: the first real call reports that)."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    req = urllib.request.Request(settings.base_url.rstrip("/") + "/models",
+                                 headers={"Authorization": f"Bearer {settings.api_key.get_secret_value()}"})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 -- the user's own endpoint
+            data = json.loads(resp.read().decode("utf-8", "replace")).get("data")
+    except (OSError, ValueError, AttributeError, urllib.error.URLError):
+        return None
+    if not isinstance(data, list):
+        return None
+    return [str(m["id"]) for m in data if isinstance(m, dict) and m.get("id")]
+
+
+def check_served_model(settings: ModelSettings) -> None:
+    """Refuse, before any instance starts, a model name the server does not serve, naming those it does
+    (an OpenAI-compatible server answers an unknown name with a 404 on every call otherwise)."""
+    from .errors import InputError
+
+    served = served_models(settings)
+    if served and settings.model not in served:
+        raise InputError(f"{settings.base_url} does not serve {settings.model!r}; it serves: {', '.join(served)} "
+                         f"(use --model openai:{served[0]})", field="--model")
+

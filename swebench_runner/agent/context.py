@@ -28,6 +28,13 @@ class ContextWindow:
         self.budget = max(1024, context_length - reserve)
         self.tokens_per_char = 0.25
         self.elided_total = 0
+        self.keep_recent = KEEP_RECENT
+
+    def shrink(self) -> None:
+        """The server refused what was sent as too long: a smaller budget, and fewer recent turns spared
+        (down to the last exchange), so the next ``fit`` can cut what the first one could not."""
+        self.budget = max(1024, int(self.budget * 0.7))
+        self.keep_recent = max(2, self.keep_recent - 2)
 
     def observe(self, sent: Sequence[Message], usage: Usage) -> None:
         """Learn the real ratio of tokens to characters from what the server counted."""
@@ -43,7 +50,7 @@ class ContextWindow:
         over = self.estimate(out) - self.budget
         if over <= 0:
             return out
-        for i in range(2, max(2, len(out) - KEEP_RECENT)):
+        for i in range(2, max(2, len(out) - self.keep_recent)):
             m = out[i]
             if m.role in ("tool", "user") and not m.elided and len(m.content) > MIN_ELIDE_CHARS:
                 out[i] = m.model_copy(update={"content": ELIDED, "elided": True})

@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from pydantic import BaseModel, Field
 
-from ..model import Message, ModelAPIError, ModelClient, ToolMode
+from ..model import ContextLengthError, Message, ModelAPIError, ModelClient, ToolMode
 from ..types import Instance
 from . import prompts
 from .context import ContextWindow
@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 NO_TOOL_CALL = ("Your reply did not call a tool. Every reply must call exactly one tool: use `bash` or "
                 "`str_replace_editor` to work, and `submit` when you are done.")
+CONTEXT_TRIMS = 3  # times a context-length refusal is answered by trimming harder before the run ends
 MODE_SHAPE = {ToolMode.NATIVE: "native", ToolMode.XML: "xml", ToolMode.TEXT: "bash"}
 
 
@@ -122,7 +123,17 @@ class ToolLoop:
         step = Step(index=len(traj.steps) + 1, started_at=now())
         sent = self.context.fit(traj.messages)
         try:
-            reply = self.model.complete(sent, self.toolbox.specs)
+            for trim in range(CONTEXT_TRIMS + 1):
+                try:
+                    reply = self.model.complete(sent, self.toolbox.specs)
+                    break
+                except ContextLengthError:  # the server's count is the truth: shrink the budget, ask again
+                    if trim == CONTEXT_TRIMS:
+                        raise
+                    self.context.shrink()
+                    log.warning("context overflow; trimming the history to %d tokens", self.context.budget)
+                    step.context_trims += 1
+                    sent = self.context.fit(traj.messages)
         except ModelAPIError as exc:
             step.seconds_total = self.clock() - t0
             traj.exit_status, traj.exit_reason = ExitStatus.API_ERROR, str(exc)

@@ -58,6 +58,7 @@ class Step(BaseModel):
     usage: Usage = Field(default_factory=Usage)
     cost: float = 0.0
     model_attempts: int = 1
+    context_trims: int = 0  # times the server refused the history as too long and it was trimmed harder
     seconds_model: float = 0.0
     seconds_tools: float = 0.0  # host-side time of all sandbox calls
     seconds_commands: float = 0.0  # the commands' own time inside the container

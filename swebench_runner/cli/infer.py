@@ -41,6 +41,9 @@ def _infer(kw: dict[str, Any], *, evaluate: bool):
 
     settings = resolve_model(kw["model"], base_url=kw["base_url"], api_key=kw["api_key"], env_file=kw["env_file"],
                              models_config=kw["models_config"])
+    from ..model import check_served_model
+
+    check_served_model(settings)  # a wrong model name fails here, naming the served ones, not per instance
     redact = Redactor([settings.api_key.get_secret_value()])
     run_id = new_run_id(kw["run_id"])
     log_to_run(Path(kw["results_dir"]) / run_id)
