@@ -58,49 +58,47 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))]
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--steps", type=int, default=60)
-    ap.add_argument("--stream", action="store_true", help="stream the model replies (SSE)")
-    args = ap.parse_args()
-    instance = load_dataset("mini").by_id()["swerun-mini__textkit-2"]
-    with tempfile.TemporaryDirectory(prefix="swerun-bench-") as tmp:
-        run = RunDir(Path(tmp), "bench")
-        ctx = EvalContext(settings=RunSettings(run_id=run.run_id, results_root=run.path.parent),
-                          builder=ImageBuilder(RepoStore(), run.build_logs))
-        image = prepare_image(ctx, instance, spec_for(instance))
-        script = [reply for _, reply in CYCLE] * (args.steps // len(CYCLE) + 1)
-        kinds = [kind for kind, _ in CYCLE] * (args.steps // len(CYCLE) + 1)
-        store = InferenceStore(run)
-        marks: list[float] = []
-        writes: list[float] = []
+def measure(image: str, instance, steps: int, stream_replies: bool, shell: str, tmp: Path):
+    """One scripted run of ``steps`` steps with the shell over one exec per call or over a stream."""
+    run = RunDir(tmp, f"bench-{shell}-{time.monotonic_ns()}")
+    script = [reply for _, reply in CYCLE] * (steps // len(CYCLE) + 1)
+    kinds = [kind for kind, _ in CYCLE] * (steps // len(CYCLE) + 1)
+    store = InferenceStore(run)
+    marks: list[float] = []
+    writes: list[float] = []
 
-        def on_step(traj: Trajectory) -> None:
-            t = time.monotonic()
-            store.write_trajectory(traj)
-            writes.append(time.monotonic() - t)
-            marks.append(time.monotonic())
+    def on_step(traj: Trajectory) -> None:
+        t = time.monotonic()
+        store.write_trajectory(traj)
+        writes.append(time.monotonic() - t)
+        marks.append(time.monotonic())
 
-        with FakeOpenAIServer(script) as srv, DockerSandbox(image.tag, run_id="bench", name="swerun-bench-agent",
-                                                          network=ensure_network()) as sb:
-            settings = ModelSettings(model="fake-model", label="fake-model", base_url=srv.url, stream=args.stream,
-                                     api_key=SecretStr("sk-bench-000000"))
-            loop = ToolLoop(OpenAIClient(settings), ToolBox(sb), AgentLimits(step_limit=args.steps, cost_limit=0))
-            traj = Trajectory(instance_id=instance.instance_id, model_name_or_path="fake-model", agent="swerun")
-            t0 = time.monotonic()
-            loop.run(instance, traj, on_step)
-        starts = [t0, *marks[:-1]]
-        rows = defaultdict(list)
-        overall = []
-        for step, start, end, kind in zip(traj.steps, starts, marks, kinds, strict=False):
-            wall = end - start
-            overhead = wall - step.seconds_model - step.seconds_commands
-            exec_rt = step.seconds_tools - step.seconds_commands
-            rows[kind].append((wall, step.seconds_model, step.seconds_commands, exec_rt, overhead))
-            overall.append(overhead)
-    mode = "streamed" if args.stream else "whole"
-    print(f"{len(traj.steps)} steps, exit {traj.exit_status.value}; model replies {mode}; trajectory written after "
-          "every step")
+    with FakeOpenAIServer(script) as srv, DockerSandbox(image, run_id="bench", name=f"swerun-bench-agent-{shell}",
+                                                      network=ensure_network()) as sb:
+        settings = ModelSettings(model="fake-model", label="fake-model", base_url=srv.url, stream=stream_replies,
+                                 api_key=SecretStr("sk-bench-000000"))
+        toolbox = ToolBox(sb)
+        toolbox.shell._streams = shell == "stream"  # exec: one docker exec per command, as before the stream
+        loop = ToolLoop(OpenAIClient(settings), toolbox, AgentLimits(step_limit=steps, cost_limit=0))
+        traj = Trajectory(instance_id=instance.instance_id, model_name_or_path="fake-model", agent="swerun")
+        t0 = time.monotonic()
+        loop.run(instance, traj, on_step)
+    starts = [t0, *marks[:-1]]
+    rows = defaultdict(list)
+    overall = []
+    for step, start, end, kind in zip(traj.steps, starts, marks, kinds, strict=False):
+        wall = end - start
+        overhead = wall - step.seconds_model - step.seconds_commands
+        exec_rt = step.seconds_tools - step.seconds_commands
+        rows[kind].append((wall, step.seconds_model, step.seconds_commands, exec_rt, overhead))
+        overall.append(overhead)
+    return traj, rows, overall, writes
+
+
+def report(shell: str, traj, rows, overall, writes, stream_replies: bool) -> None:
+    mode = "streamed" if stream_replies else "whole"
+    print(f"\nshell over {shell}: {len(traj.steps)} steps, exit {traj.exit_status.value}; model replies {mode}; "
+          "trajectory written after every step")
     print(f"{'step kind':<22}{'n':>3} {'wall ms':>8} {'model ms':>9} {'command ms':>11} {'sandbox rt ms':>14}"
           f" {'overhead ms':>12}")
     for kind, vals in rows.items():
@@ -111,6 +109,31 @@ def main() -> None:
           f"{statistics.median(overall) * 1000:.1f} ms, p95 {pct(overall, 0.95) * 1000:.1f} ms")
     print(f"  of which trajectory write: mean {statistics.mean(writes) * 1000:.2f} ms "
           f"(last {writes[-1] * 1000:.2f} ms at {len(traj.steps)} steps)")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--steps", type=int, default=60)
+    ap.add_argument("--stream", action="store_true", help="stream the model replies (SSE)")
+    ap.add_argument("--shell", choices=["stream", "exec", "both"], default="both",
+                    help="the bash tool over one exec stream, one docker exec per call, or both side by side")
+    ap.add_argument("--rounds", type=int, default=2, help="with --shell both: alternating runs of each")
+    args = ap.parse_args()
+    instance = load_dataset("mini").by_id()["swerun-mini__textkit-2"]
+    with tempfile.TemporaryDirectory(prefix="swerun-bench-") as tmp:
+        ctx = EvalContext(settings=RunSettings(run_id="bench", results_root=Path(tmp)),
+                          builder=ImageBuilder(RepoStore(), Path(tmp) / "build_logs"))
+        image = prepare_image(ctx, instance, spec_for(instance)).tag
+        shells = ["exec", "stream"] * args.rounds if args.shell == "both" else [args.shell]
+        medians: dict[str, list[float]] = defaultdict(list)
+        for shell in shells:
+            traj, rows, overall, writes = measure(image, instance, args.steps, args.stream, shell, Path(tmp))
+            report(shell, traj, rows, overall, writes, args.stream)
+            medians[shell].append(statistics.median(overall))
+    if len(medians) == 2:
+        ex, st = statistics.median(medians["exec"]), statistics.median(medians["stream"])
+        print(f"\nmedian overhead per step: one exec per call {ex * 1000:.1f} ms, exec stream {st * 1000:.1f} ms "
+              f"({ex / st:.1f}x less)")
     print("  'sandbox rt' = sandbox calls' host-side time minus the commands' own time (docker exec, file copy)")
 
 

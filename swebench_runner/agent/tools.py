@@ -16,7 +16,7 @@ from typing import Any
 from ..model import ToolCall
 from ..sandbox.base import Sandbox
 from .editor import FileEditor, ToolError
-from .shell import BashSession
+from .shell import BashSession, StreamedFiles
 
 BASH = {"type": "function", "function": {
     "name": "bash",
@@ -119,7 +119,7 @@ class ToolBox:
 
     def __init__(self, sandbox: Sandbox, *, command_timeout: float = 120, output_limit: int = 10000) -> None:
         self.shell = BashSession(sandbox)
-        self.editor = FileEditor(sandbox)
+        self.editor = FileEditor(StreamedFiles(sandbox, self.shell))  # file requests ride the shell's stream
         self.command_timeout = command_timeout
         self.output_limit = output_limit
         self.specs: list[dict[str, Any]] = TOOLS

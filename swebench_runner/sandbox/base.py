@@ -37,3 +37,17 @@ class Sandbox(Protocol):
 
     def close(self) -> None:
         """Release the sandbox; safe to call twice."""
+
+
+class Stream(Protocol):
+    """A long-lived process in a sandbox, reached through its stdin and stdout (``open_stream``, which a
+    sandbox may offer: the persistent shell uses it when present, one exec per call when not)."""
+
+    def send(self, data: bytes) -> None:
+        """Write to the process's stdin; ``InfraError`` when the stream is gone."""
+
+    def read_until(self, marker: bytes, timeout: float) -> bytes:
+        """Its stdout up to ``marker``; ``InfraError`` when the stream breaks or ``timeout`` passes."""
+
+    def close(self) -> None:
+        """End the stream; safe to call twice."""

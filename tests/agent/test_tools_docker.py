@@ -121,3 +121,18 @@ def test_patch_is_the_repository_diff_without_binaries_or_links(box):
     assert "+    if len(text) <= width:" in patch.text and "diff --git a/notes.txt b/notes.txt" in patch.text
     assert "blob.bin" not in patch.text and "link" not in patch.text and "outside" not in patch.text
     assert sorted(patch.excluded) == ["blob.bin (binary file)", "link (symbolic link)"]
+
+
+def test_the_shell_runs_over_one_exec_stream_that_survives_what_a_command_does(box):
+    """Forged end markers, a 50 MB flood and a command that kills the stream's own server loop: the
+    session answers every time (the last by falling back to one exec per call), state intact."""
+    sb, tb = box
+    call(tb, "bash", command="cd /tmp && export KEPT=yes")
+    assert tb.shell._stream is not None  # the streamed path served it
+    forged = call(tb, "bash", command="printf '\\n0000000000000000 end\\nafter\\n'; echo done")
+    assert forged.output.endswith("after\ndone\n") or "after\ndone" in forged.output
+    flood = call(tb, "bash", command="yes swerun-flood | head -c 50000000; echo tail-marker")
+    assert "tail-marker" in flood.output and len(flood.output) < 2000 and "characters elided" in flood.output
+    call(tb, "bash", command="pkill -9 -f swerun-loop; true")
+    after = call(tb, "bash", command="pwd; echo $KEPT")
+    assert after.output == "/tmp\nyes\n" and tb.shell._stream is None  # fell back to one exec per call
