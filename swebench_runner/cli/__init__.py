@@ -31,6 +31,7 @@ LAZY_COMMANDS = {
     "eval": "swebench_runner.cli.eval:eval_cmd",
     "infer": "swebench_runner.cli.infer:infer_cmd",
     "validate": "swebench_runner.cli.validate:validate_cmd",
+    "serve": "swebench_runner.cli.serve:serve_cmd",
     "report": "swebench_runner.cli.reporting:report_cmd",
     "compare": "swebench_runner.cli.reporting:compare_cmd",
     "submit": "swebench_runner.cli.reporting:submit_cmd",

@@ -1,5 +1,8 @@
-"""Reinforcement-learning environments over swerun's images, tools and grader (``pip install swerun[rl]``)."""
+"""Reinforcement-learning environments over swerun's images, tools and grader (``pip install swerun[rl]``):
+``SWEEnv`` (gymnasium), ``EnvPool`` (containers started ahead), and in ``rl.skyrl`` a SkyRL-Gym text
+environment (``pip install skyrl-gym``)."""
 
 from .env import EPISODE_CONTAINER, EpisodeLimits, SWEEnv
+from .pool import EnvPool
 
-__all__ = ["EPISODE_CONTAINER", "EpisodeLimits", "SWEEnv"]
+__all__ = ["EPISODE_CONTAINER", "EnvPool", "EpisodeLimits", "SWEEnv"]

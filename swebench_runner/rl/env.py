@@ -86,7 +86,13 @@ class SWEEnv(gymnasium.Env):
                  instance_ids: list[str] | None = None, backend: str | Backend = "docker",
                  repo_url: str | None = None, registry: str | None = None, ca_bundle: str | None = None,
                  timeout: int = 1800, strict: bool = True, retries: int = 1, limits: EpisodeLimits | None = None,
-                 container: Limits = EPISODE_CONTAINER, run_id: str | None = None) -> None:
+                 container: Limits = EPISODE_CONTAINER, run_id: str | None = None, pool: Any = None) -> None:
+        self.pool = pool
+        if pool is not None:  # the pool's dataset, backend and images: its containers are ours
+            self.__dict__.update({k: getattr(pool.proto, k) for k in ("dataset", "backend", "settings", "ctx",
+                                                                     "limits", "container", "_types")})
+            self._episode, self._prepared, self._lock = None, True, threading.Lock()
+            return
         self.dataset = load_dataset(split, dataset).select(list(instance_ids or []))
         if not self.dataset.instances:
             raise InputError("the dataset has no instances to make episodes of", source=dataset or split)
@@ -114,28 +120,40 @@ class SWEEnv(gymnasium.Env):
         super().reset(seed=seed)
         self._close_episode()
         t0 = time.monotonic()
-        instance = self._pick((options or {}).get("instance_id"))
+        wanted = (options or {}).get("instance_id")
+        if self.pool is not None:  # a container started ahead, handed over
+            ep = self.pool.take(wanted, self.np_random)
+        else:
+            ep = self.start_episode(self._pick(wanted))
+        ep.started = time.monotonic()
+        self._episode = ep
+        instance = ep.task.instance
+        messages = first_messages(instance, TOOLS, command_timeout=self.limits.command_timeout)
+        obs = {"messages": [m.to_wire() for m in messages], "tools": TOOLS}
+        info = {"instance_id": instance.instance_id, "image": ep.image.tag, "image_id": ep.image.id,
+                "image_digests": list(ep.image.digests), "reset_seconds": round(time.monotonic() - t0, 3),
+                "from_pool": self.pool is not None}
+        return obs, info
+
+    def start_episode(self, instance: Any, role: str = "rl") -> _Episode:
+        """A fresh container of ``instance``'s image at its base commit, capped, ready for the first step."""
         iid = instance.instance_id
-        if not self._prepared:
-            self.backend.prepare_run(self.settings.run_id)
-            self._prepared = True
+        with self._lock:
+            if not self._prepared:
+                self.backend.prepare_run(self.settings.run_id)  # and reap what a crashed trainer left
+                self._prepared = True
         task = resolve_task(instance)
         image = prepare_image(self.ctx, instance, task.spec)
         name = f"swerun-rl-{self.settings.run_id}-{iid}-{secrets.token_hex(3)}"[:120]
         box = self.backend.open_sandbox(image.tag, run_id=self.settings.run_id, name=name,
-                                        labels={"swerun.instance": iid, "swerun.role": "rl"}, limits=self.container)
+                                        labels={"swerun.instance": iid, "swerun.role": role}, limits=self.container)
         try:
             base = head_commit(box)
         except BaseException:
             box.close()
             raise
         toolbox = ToolBox(box, command_timeout=self.limits.command_timeout, output_limit=self.limits.output_limit)
-        self._episode = _Episode(task, box, toolbox, base, image, started=time.monotonic())
-        messages = first_messages(instance, TOOLS, command_timeout=self.limits.command_timeout)
-        obs = {"messages": [m.to_wire() for m in messages], "tools": TOOLS}
-        info = {"instance_id": iid, "image": image.tag, "image_id": image.id, "image_digests": list(image.digests),
-                "reset_seconds": round(time.monotonic() - t0, 3)}
-        return obs, info
+        return _Episode(task, box, toolbox, base, image, started=time.monotonic())
 
     def step(self, action: dict[str, Any] | str) -> tuple[dict[str, Any], float, bool, bool, dict[str, Any]]:
         ep = self._episode
@@ -169,9 +187,10 @@ class SWEEnv(gymnasium.Env):
         return obs_out, 0.0, False, False, info
 
     def close(self) -> None:
-        """Remove the episode's container and whatever else this environment started (network holders)."""
+        """Remove the episode's container and whatever else this environment started (network holders);
+        an environment of a pool leaves the pool's own containers to ``EnvPool.close``."""
         self._close_episode()
-        if self._prepared:
+        if self._prepared and self.pool is None:
             self._prepared = False
             self.backend.cleanup(self.settings.run_id, only_mine=True)
 
