@@ -138,7 +138,7 @@ def remove_labelled(run_id: str | None = None, *, only_mine: bool = False, only_
         owner = (cont.labels or {}).get(OWNER_LABEL)
         if only_mine and owner != OWNER:
             continue
-        if only_orphans and owner != OWNER and _owner_alive(owner):
+        if only_orphans and (owner == OWNER or _owner_alive(owner)):  # this process's, or a live one's
             continue
         try:
             cont.remove(force=True)

@@ -86,7 +86,8 @@ class SWEEnv(gymnasium.Env):
                  instance_ids: list[str] | None = None, backend: str | Backend = "docker",
                  repo_url: str | None = None, registry: str | None = None, ca_bundle: str | None = None,
                  timeout: int = 1800, strict: bool = True, retries: int = 1, limits: EpisodeLimits | None = None,
-                 container: Limits = EPISODE_CONTAINER, run_id: str | None = None, pool: Any = None) -> None:
+                 container: Limits = EPISODE_CONTAINER, run_id: str | None = None, pool: Any = None,
+                 share_netns: bool | None = None) -> None:
         self.pool = pool
         if pool is not None:  # the pool's dataset, backend and images: its containers are ours
             self.__dict__.update({k: getattr(pool.proto, k) for k in ("dataset", "backend", "settings", "ctx",
@@ -96,7 +97,15 @@ class SWEEnv(gymnasium.Env):
         self.dataset = load_dataset(split, dataset).select(list(instance_ids or []))
         if not self.dataset.instances:
             raise InputError("the dataset has no instances to make episodes of", source=dataset or split)
-        self.backend: Backend = make_backend(backend) if isinstance(backend, str) else backend
+        # A run id of its own (the default) is this environment's alone: close() may remove every container
+        # of it. Under a run id the caller shares between environments, each removes only its own, so grading
+        # containers get no shared network-namespace holder that would outlive the environment.
+        self._private_run = run_id is None
+        share = self._private_run if share_netns is None else share_netns
+        if isinstance(backend, str):
+            self.backend: Backend = make_backend(backend, **({"share_netns": share} if backend == "docker" else {}))
+        else:
+            self.backend = backend
         self.settings = RunSettings(run_id=run_id or f"rl-{secrets.token_hex(4)}", repo_url=repo_url,
                                     registry=registry, ca_bundle=ca_bundle, timeout=timeout, strict=strict,
                                     retries=retries, limits=container, progress=False,
@@ -190,7 +199,7 @@ class SWEEnv(gymnasium.Env):
         """Remove the episode's container and whatever else this environment started (network holders);
         an environment of a pool leaves the pool's own containers to ``EnvPool.close``."""
         self._close_episode()
-        if self._prepared and self.pool is None:
+        if self._prepared and self.pool is None and self._private_run:
             self._prepared = False
             self.backend.cleanup(self.settings.run_id, only_mine=True)
 

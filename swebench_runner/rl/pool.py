@@ -27,7 +27,7 @@ class EnvPool:
     def __init__(self, size: int = 8, *, max_starts: int = 4, run_id: str = "rl-pool", **env_kwargs: Any) -> None:
         if size < 1:
             raise InputError("a pool holds at least one environment", field="size")
-        self.proto = SWEEnv(run_id=run_id, **env_kwargs)
+        self.proto = SWEEnv(run_id=run_id, share_netns=True, **env_kwargs)  # close() removes the run's all
         self.size = size
         self._ids = sorted(self.proto.dataset.by_id())
         self._next = 0
