@@ -133,21 +133,23 @@ def remove_labelled(run_id: str | None = None, *, only_mine: bool = False, only_
     process is gone (left by a ``kill -9``), sparing another live process working on the same run id.
     """
     label = f"{RUN_LABEL}={run_id}" if run_id else RUN_LABEL
+    api = client().api
     n = 0
-    for cont in client().containers.list(all=True, filters={"label": label}):
-        owner = (cont.labels or {}).get(OWNER_LABEL)
+    # the low-level listing: one call, no per-container inspect that races with another cleanup's removal
+    for cont in api.containers(all=True, filters={"label": label}):
+        owner = (cont.get("Labels") or {}).get(OWNER_LABEL)
         if only_mine and owner != OWNER:
             continue
         if only_orphans and (owner == OWNER or _owner_alive(owner)):  # this process's, or a live one's
             continue
         try:
-            cont.remove(force=True)
+            api.remove_container(cont["Id"], force=True)
             n += 1
         except NotFound:
             pass
         except APIError as exc:
             if exc.status_code != 409:  # 409: another cleanup (another node's, same engine) is removing it
-                raise InfraError(f"cannot remove container {cont.name}: {exc}") from None
+                raise InfraError(f"cannot remove container {cont['Id'][:12]}: {exc}") from None
     return n
 
 

@@ -91,7 +91,7 @@ class SWEEnv(gymnasium.Env):
         self.pool = pool
         if pool is not None:  # the pool's dataset, backend and images: its containers are ours
             self.__dict__.update({k: getattr(pool.proto, k) for k in ("dataset", "backend", "settings", "ctx",
-                                                                     "limits", "container", "_types")})
+                                                                     "limits", "container", "_types", "_images")})
             self._episode, self._prepared, self._lock = None, True, threading.Lock()
             return
         self.dataset = load_dataset(split, dataset).select(list(instance_ids or []))
@@ -118,6 +118,7 @@ class SWEEnv(gymnasium.Env):
         self.limits = limits or EpisodeLimits()
         self.container = container
         self._types = param_types(TOOLS)
+        self._images: dict[str, Any] = {}
         self._episode: _Episode | None = None
         self._prepared = False
         self._lock = threading.Lock()
@@ -152,15 +153,20 @@ class SWEEnv(gymnasium.Env):
                 self.backend.prepare_run(self.settings.run_id)  # and reap what a crashed trainer left
                 self._prepared = True
         task = resolve_task(instance)
-        image = prepare_image(self.ctx, instance, task.spec)
+        image = self._images.get(iid)
+        if image is None:  # once per instance and environment: later resets start the container and no more
+            image = self._images[iid] = prepare_image(self.ctx, instance, task.spec)
         name = f"swerun-rl-{self.settings.run_id}-{iid}-{secrets.token_hex(3)}"[:120]
         box = self.backend.open_sandbox(image.tag, run_id=self.settings.run_id, name=name,
                                         labels={"swerun.instance": iid, "swerun.role": role}, limits=self.container)
-        try:
-            base = head_commit(box)
-        except BaseException:
-            box.close()
-            raise
+        # our instance images say their HEAD (the base commit, nothing on top); others are asked
+        base = image.labels.get("swerun.base_commit") if task.image_source == "build" else None
+        if not base:
+            try:
+                base = head_commit(box)
+            except BaseException:
+                box.close()
+                raise
         toolbox = ToolBox(box, command_timeout=self.limits.command_timeout, output_limit=self.limits.output_limit)
         return _Episode(task, box, toolbox, base, image, started=time.monotonic())
 

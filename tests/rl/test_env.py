@@ -86,3 +86,23 @@ def test_an_infrastructure_failure_is_flagged_not_scored():
     env.close()
     with pytest.raises(InputError, match="no instance 'nope'"):
         env.reset(options={"instance_id": "nope"})
+
+
+@pytest.mark.docker
+def test_environments_sharing_a_run_id_leave_each_others_containers_alone(docker_engine):
+    """The second environment's first reset reaps orphans of the run: never the first one's container;
+    closing one removes only its own."""
+    a = SWEEnv(split="mini", instance_ids=[T2], run_id="rl-shared")
+    b = SWEEnv(split="mini", instance_ids=[T2], run_id="rl-shared")
+    try:
+        a.reset()
+        b.reset()
+        obs, *_ = a.step({"name": "bash", "arguments": {"command": "echo alive"}})
+        assert obs["messages"][0]["content"].strip() == "alive"
+        b.close()
+        obs, *_ = a.step({"name": "bash", "arguments": {"command": "echo still"}})
+        assert obs["messages"][0]["content"].strip() == "still"
+    finally:
+        a.close()
+        b.close()
+    assert not docker_engine.containers.list(all=True, filters={"label": f"{RUN_LABEL}=rl-shared"})
