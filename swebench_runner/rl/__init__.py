@@ -3,6 +3,7 @@
 environment (``pip install skyrl-gym``)."""
 
 from .env import EPISODE_CONTAINER, EpisodeLimits, SWEEnv
+from .episode import EpisodeResult, run_episode
 from .pool import EnvPool
 
-__all__ = ["EPISODE_CONTAINER", "EnvPool", "EpisodeLimits", "SWEEnv"]
+__all__ = ["EPISODE_CONTAINER", "EnvPool", "EpisodeLimits", "EpisodeResult", "SWEEnv", "run_episode"]
