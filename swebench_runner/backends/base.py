@@ -47,6 +47,7 @@ class Limits(BaseModel):
     pids: int | None = None  # processes and threads (a fork bomb stops here)
     memory_mb: int | None = None  # RAM, swap included
     cpus: float | None = None  # CPU share, in cores
+    file_mb: int | None = None  # the largest file any process may write (RLIMIT_FSIZE): a 10 GB write stops here
 
 
 class Mount(BaseModel):

@@ -101,6 +101,9 @@ def limit_kwargs(limits: Limits | None) -> dict[str, Any]:
         out["mem_limit"] = out["memswap_limit"] = f"{limits.memory_mb}m"
     if limits.cpus is not None:
         out["nano_cpus"] = int(limits.cpus * 1e9)
+    if limits.file_mb is not None:
+        size = limits.file_mb << 20
+        out["ulimits"] = [docker.types.Ulimit(name="fsize", soft=size, hard=size)]
     return out
 
 

@@ -47,8 +47,9 @@ from ..types import Outcome, Prediction
 log = logging.getLogger(__name__)
 
 # A policy in training is adversarial: every episode container is capped (pids stop a fork bomb,
-# memory a hog, CPU share keeps one environment from starving the others).
-EPISODE_CONTAINER = Limits(pids=1024, memory_mb=4096, cpus=1.0)
+# memory a hog, CPU share keeps one environment from starving the others, the file size a disk filler
+# writing one huge file; many smaller files are not stopped: overlay2 here has no disk quota).
+EPISODE_CONTAINER = Limits(pids=1024, memory_mb=4096, cpus=1.0, file_mb=1024)
 
 
 @dataclass

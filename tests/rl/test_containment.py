@@ -18,6 +18,7 @@ HOSTILE = {
     "output flood": "yes swerun-flood-line",
     "kill -9 -1": "kill -9 -1",
     "delete the repository": "cd / && rm -rf /testbed",
+    "write 10 GB": "dd if=/dev/zero of=/tmp/fill bs=1M count=10240 2>&1 | tail -2; ls -l /tmp/fill",
 }
 
 
@@ -40,6 +41,7 @@ def test_a_hostile_step_harms_nothing_outside_and_earns_nothing(case, bystander,
     try:
         env.reset()
         obs, reward, terminated, truncated, info = env.step(_bash(HOSTILE[case]))
+        first = obs["messages"][0]["content"] if obs["messages"] else ""
         assert reward == 0.0
         # the other environment answers, and the engine is fine
         other, *_ = bystander.step(_bash("echo still-here"))
@@ -49,8 +51,10 @@ def test_a_hostile_step_harms_nothing_outside_and_earns_nothing(case, bystander,
         assert terminated or truncated
         assert reward == 0.0 and info["outcome"] != "resolved"
         assert info.get("infra_error") or info["outcome"] in ("empty_patch", "unresolved", "error")
+        if case == "write 10 GB":  # stopped at the file-size cap (1 GiB), long before the host's disk
+            assert "File size limit exceeded" in first or " 1073741824 " in first, first[-500:]
         if case == "output flood":
-            assert len(obs["messages"][0]["content"] if obs["messages"] else "") < 20000
+            assert len(first) < 20000
     finally:
         env.close()
     assert not docker_engine.containers.list(all=True, filters={"label": f"{RUN_LABEL}={env.settings.run_id}"})
