@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 
 import click
 
+from ..agent.agents import agent_names  # the agent registry: stdlib imports only, cheap for --help
 from ..resources import SPECS_ENV
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -95,10 +96,12 @@ def model_options(required: bool = True) -> Decorator:
             click.option("--model", "-m", "model", required=required,
                          help="a preset (qwen3-coder), openai:<model> for any OpenAI-compatible server, or a model "
                               "id with --base-url"),
-            click.option("--base-url", help="OpenAI-compatible endpoint (default: the preset's, or OPENAI_BASE_URL)"),
+            click.option("--base-url", help="OpenAI-compatible endpoint, or an Anthropic one for claude-code (default: "
+                                            "the preset's, or OPENAI_BASE_URL)"),
             click.option("--api-key", help="API key (better: the preset's variable, OPENAI_API_KEY or a .env file)"),
-            click.option("--agent", default="swerun", show_default=True, type=click.Choice(["swerun", "qwen-code"]),
-                         help="who drives the fix: swerun's own tool loop, or the Qwen Code CLI"),
+            click.option("--agent", default="swerun", show_default=True,
+                         type=click.Choice(agent_names()),
+                         help="who drives the fix: swerun's own tool loop, or a CLI agent (qwen-code, claude-code)"),
             click.option("--env-file", type=click.Path(dir_okay=False),
                          help=".env file (default: as Qwen Code finds it)"),
             click.option("--models-config", type=click.Path(dir_okay=False), envvar="SWERUN_MODELS_CONFIG",

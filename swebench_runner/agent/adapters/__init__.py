@@ -1,1 +1,1 @@
-"""Adapters for coding CLIs that bring their own agent loop (Qwen Code first)."""
+"""Adapters for coding CLIs that bring their own agent loop (Qwen Code, Claude Code), and the model proxy they share."""

@@ -1,9 +1,10 @@
 """What every CLI-agent adapter shares: a container that reaches its model only through swerun's proxy.
 
-A CLI agent (Qwen Code, and others later) runs its own loop inside the container, so unlike the built-in
+A CLI agent (Qwen Code, Claude Code) runs its own loop inside the container, so unlike the built-in
 agent it must call the model from there. ``ProxiedSandbox`` opens the backend's container on the internal
 network with the proxy's socket folder bind-mounted read-only; the proxy lives exactly as long as the
-container. Adapters add the image layer and the command line (``qwen_code.py``).
+container. The image layer, the run and the records are ``node_cli.py``'s; an adapter adds its command
+line (``qwen_code.py``, ``claude_code.py``).
 """
 
 from __future__ import annotations
@@ -68,7 +69,8 @@ def open_proxied(backend: Backend, image: str, settings: ModelSettings, limits: 
 
 
 def wire_to_message(m: Mapping[str, Any]) -> Message:
-    """A chat-completions message (as the CLI sent it) as a trajectory record."""
+    """A chat-completions message (as the CLI sent it, or as the proxy rendered an Anthropic one) as a
+    trajectory record."""
     content = m.get("content")
     if isinstance(content, list):
         content = "\n".join(p.get("text", "") for p in content if isinstance(p, dict))

@@ -2,7 +2,7 @@
 
 Node 22's binary needs glibc 2.28 and a libstdc++ of GCC 10 or newer; the Ubuntu bases that give
 Python 3.5-3.7 (xenial, bionic) are older. Rather than a second code path for those, Node always runs
-on a copy of one base's runtime (``runtime_base`` in ``qwen-code.yaml``) placed in the agent layer:
+on a copy of one base's runtime (``runtime_base`` in ``node-runtime.yaml``) placed in the agent layer:
 its ELF interpreter and library path name that copy (patchelf), so the process's own executable is
 still ``node`` (Qwen Code relaunches itself through it) and no other program in the container, nor any
 child of Node, sees a library that is not the image's own.
