@@ -6,6 +6,12 @@ proxy, and the proxy reaches only the configured endpoint. The real API key is a
 host: the container (whose commands the model writes) sees a placeholder, so no tool output, CLI log
 or trajectory can contain the key. The proxy also counts each model call (time, tokens, cost) for the
 trajectory and enforces the step, token and cost limits by refusing further calls with a clear error.
+
+Two wires reach it: chat completions (``POST /v1/chat/completions``, Qwen Code), relayed as it is,
+and the Anthropic Messages API (``POST /v1/messages``, Claude Code), relayed as it is to an Anthropic
+endpoint or translated both ways for a chat-completions one (``anthropic_wire.py``), so Claude Code
+can drive any model; the base URL tells which the endpoint is (``upstream_api``). Every model call is
+recorded the same way, as chat-completions messages, whatever wire carried it.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel
@@ -28,14 +34,35 @@ from pydantic import BaseModel
 from ...model import ModelSettings, Usage
 from ..loop import AgentLimits
 from ..trajectory import ExitStatus, now
+from . import anthropic_wire as aw
 
 log = logging.getLogger(__name__)
 
 SOCKET_NAME = "model.sock"
-LOCAL_PREFIX = "/v1"  # the base path the agent is given: http://127.0.0.1:PORT/v1
+LOCAL_PREFIX = "/v1"  # the base path a chat-completions agent is given: http://127.0.0.1:PORT/v1
 HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "content-length", "host", "authorization",
-               "proxy-authorization", "te", "upgrade", "accept-encoding"}
+               "proxy-authorization", "te", "upgrade", "accept-encoding", "x-api-key"}
 CAPTURE_LIMIT = 32 << 20  # bytes of a response kept for usage accounting
+
+Api = Literal["openai", "anthropic"]
+
+
+def upstream_api(base_url: str) -> Api:
+    """Which wire an endpoint speaks, from its base URL, by the two SDKs' conventions (asked for
+    Anthropic calls only: a chat-completions call goes through as it always did).
+
+    The OpenAI SDK appends only ``/chat/completions``, so an OpenAI-compatible base URL carries its
+    version (``.../v1``, ``/compatible-mode/v1``, ``/api/v3``); the Anthropic SDK appends
+    ``/v1/messages`` itself, so an Anthropic base URL is a bare host or a path naming it
+    (``api.anthropic.com``, ``.../anthropic``, DashScope's ``.../claude-code-proxy``).
+    """
+    parts = urlsplit(base_url)
+    last = parts.path.rstrip("/").rsplit("/", 1)[-1].lower()
+    host = (parts.hostname or "").lower()
+    if host == "anthropic.com" or host.endswith(".anthropic.com") or not last or "anthropic" in last \
+            or "claude" in last:
+        return "anthropic"
+    return "openai"
 
 
 class ProxyCall(BaseModel):
@@ -43,6 +70,7 @@ class ProxyCall(BaseModel):
     path: str
     status: int
     seconds: float
+    api: Api | None = None  # the wire of a model call, as the agent spoke it; None for anything else
     usage: Usage = Usage()
     cost: float = 0.0
     error: str | None = None
@@ -84,6 +112,13 @@ def _assemble(body: bytes, content_type: str) -> tuple[Usage, dict[str, Any] | N
     return usage, {"role": "assistant", "content": "".join(content), "tool_calls": [calls[k] for k in sorted(calls)]}
 
 
+def _client_api(path: str) -> Api | None:
+    route = path.split("?")[0].rstrip("/")
+    if route.endswith("/chat/completions"):
+        return "openai"
+    return "anthropic" if route.endswith("/messages") else None
+
+
 class _UnixHTTPServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
     daemon_threads = True
 
@@ -92,10 +127,11 @@ class ModelProxy:
     def __init__(self, settings: ModelSettings, limits: AgentLimits) -> None:
         self.settings = settings
         self.limits = limits
+        self.upstream: Api = upstream_api(settings.base_url)
         self.dir = Path(tempfile.mkdtemp(prefix="swerun-model-"))
         self.dir.chmod(0o755)
         self.calls: list[ProxyCall] = []
-        self.last_request: dict[str, Any] | None = None
+        self.last_request: dict[str, Any] | None = None  # as chat completions, whichever wire it came on
         self.limit_hit: tuple[ExitStatus, str] | None = None
         self._lock = threading.Lock()
         self._server = _UnixHTTPServer(str(self.dir / SOCKET_NAME), _handler(self))
@@ -116,8 +152,11 @@ class ModelProxy:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def model_calls(self) -> list[ProxyCall]:
+        return [c for c in self.calls if c.api]
+
     def totals(self) -> tuple[int, int, float]:
-        chat = [c for c in self.calls if c.path.endswith("/chat/completions")]
+        chat = self.model_calls()
         return len(chat), sum(c.usage.total for c in chat), sum(c.cost for c in chat)
 
     def refusal(self) -> str | None:
@@ -135,33 +174,94 @@ class ModelProxy:
             self.limit_hit = hit
         return hit[1] if hit else None
 
+    def _remember(self, api: Api, body: bytes) -> dict[str, Any]:
+        """The request, parsed, and kept as the conversation so far: the latest one that offered tools
+        (the agent's own loop; side calls such as summaries offer none) or, before any did, the latest."""
+        try:
+            req = json.loads(body or b"{}")
+        except json.JSONDecodeError:
+            return {}
+        if not isinstance(req, dict):
+            return {}
+        wire = req if api == "openai" else {"messages": aw.openai_messages(req), "tools": aw.openai_tools(req)}
+        if wire.get("tools") or not (self.last_request or {}).get("tools"):
+            self.last_request = wire
+        return req
+
     def forward(self, method: str, path: str, headers: dict[str, str], body: bytes,
                 out: BaseHTTPRequestHandler) -> None:
-        t0, started = time.monotonic(), now()
-        chat = path.split("?")[0].rstrip("/").endswith("/chat/completions")
-        with self._lock:
-            refused = self.refusal() if chat else None
-        if refused:
-            _send_json(out, 400, {"error": {"message": f"swerun: {refused}; stop now.", "type": "invalid_request_error",
-                                            "code": "swerun_limit"}})
+        """Route one call by the wire the agent speaks: chat completions is relayed as it always was (the
+        endpoint must speak it); an Anthropic call is relayed to an Anthropic endpoint or translated."""
+        if method == "HEAD":  # Claude Code's connection warm-up: nothing for the endpoint
+            _send(out, 200, b"", "text/plain")
             return
-        if chat:
-            try:
-                self.last_request = json.loads(body or b"{}")
-            except json.JSONDecodeError:
-                pass
+        api = _client_api(path)
+        anthropic = api == "anthropic" or any(k.lower() == "anthropic-version" for k in headers)
+        route = path.split("?")[0].rstrip("/")
+        if anthropic and self.upstream == "openai" and api is None:
+            if route.endswith("/messages/count_tokens"):  # no such thing in chat completions: an estimate
+                try:
+                    counted = json.loads(body or b"{}")
+                except json.JSONDecodeError:
+                    counted = {}
+                estimate = aw.estimate_input_tokens(counted if isinstance(counted, dict) else {})
+                _send_json(out, 200, {"input_tokens": estimate})
+            else:
+                _send_json(out, 404, aw.anthropic_error(404, f"swerun proxy: {route} has no counterpart in the "
+                                                             "model endpoint's chat-completions API"))
+            return
+        wire: Api = "anthropic" if anthropic and self.upstream == "anthropic" else "openai"
+        translate = api == "anthropic" and self.upstream == "openai"
+        # a chat-completions agent's base URL is .../v1, which the endpoint's base stands for; an
+        # Anthropic client adds /v1/messages to its base, and the endpoint's base gets the same
+        rest = path[len(LOCAL_PREFIX):] if wire == "openai" and path.startswith(LOCAL_PREFIX) else path
+        record = ProxyCall(started_at=now(), path=path if translate else rest, status=502, seconds=0.0, api=api)
+        with self._lock:  # checked and counted at once: parallel calls cannot all slip under a step limit
+            refused = self.refusal() if api else None
+            if not refused:
+                self.calls.append(record)
+        if refused:
+            message = f"swerun: {refused}; stop now."
+            if api == "anthropic":
+                _send_json(out, 400, aw.anthropic_error(400, message))
+            else:
+                _send_json(out, 400, {"error": {"message": message, "type": "invalid_request_error",
+                                                "code": "swerun_limit"}})
+            return
+        req = self._remember(api, body) if api else {}
+        t0 = time.monotonic()
+        if translate:
+            self._translate(record, req, out, t0)
+        else:
+            self._relay(record, wire, method, rest, headers, body, out, t0)
+
+    def _connect(self) -> tuple[http.client.HTTPConnection, str]:
         up = urlsplit(self.settings.base_url)
-        rest = path[len(LOCAL_PREFIX):] if path.startswith(LOCAL_PREFIX) else path
-        target = up.path.rstrip("/") + rest
+        if up.scheme == "https":
+            conn: http.client.HTTPConnection = http.client.HTTPSConnection(
+                up.hostname, up.port, timeout=self.settings.timeout, context=ssl.create_default_context())
+        else:
+            conn = http.client.HTTPConnection(up.hostname, up.port, timeout=self.settings.timeout)
+        return conn, up.path.rstrip("/")
+
+    def _auth(self, wire: Api) -> dict[str, str]:
+        key = self.settings.api_key.get_secret_value()
+        return {"x-api-key": key} if wire == "anthropic" else {"Authorization": f"Bearer {key}"}
+
+    def _relay(self, record: ProxyCall, wire: Api, method: str, rest: str, headers: dict[str, str], body: bytes,
+               out: BaseHTTPRequestHandler, t0: float) -> None:
+        """The call as it came, to the endpoint's base plus ``rest``, with the real key as ``wire`` wants it.
+
+        The last chunk is held back until the record is complete: once the agent has the end of a reply
+        it may send the next call at once, and that call's limit check must count this one.
+        """
         fwd = {k: v for k, v in headers.items() if k.lower() not in HOP_HEADERS}
-        fwd["Authorization"] = f"Bearer {self.settings.api_key.get_secret_value()}"
+        fwd.update(self._auth(wire))
         fwd["Content-Length"] = str(len(body))
-        conn_cls = http.client.HTTPSConnection if up.scheme == "https" else http.client.HTTPConnection
-        kwargs: dict[str, Any] = {"context": ssl.create_default_context()} if up.scheme == "https" else {}
-        record = ProxyCall(started_at=started, path=rest, status=502, seconds=0.0)
+        sent = False
         try:
-            conn = conn_cls(up.hostname, up.port, timeout=self.settings.timeout, **kwargs)
-            conn.request(method, target, body=body if method != "GET" else None, headers=fwd)
+            conn, base = self._connect()
+            conn.request(method, base + rest, body=body if method != "GET" else None, headers=fwd)
             resp = conn.getresponse()
             record.status = resp.status
             out.send_response(resp.status)
@@ -170,38 +270,116 @@ class ModelProxy:
                     out.send_header(k, v)
             out.send_header("Connection", "close")
             out.end_headers()
-            captured = bytearray()
+            sent = True
+            captured, held = bytearray(), b""
             while chunk := resp.read1(65536):
-                out.wfile.write(chunk)
-                out.wfile.flush()
+                if held:
+                    out.wfile.write(held)
+                    out.wfile.flush()
+                held = chunk
                 if len(captured) < CAPTURE_LIMIT:
                     captured += chunk
             conn.close()
-            if chat and resp.status == 200:
-                record.usage, record.response = _assemble(bytes(captured), resp.getheader("content-type") or "")
+            if record.api and resp.status == 200:
+                assemble = _assemble if record.api == "openai" else aw.assemble_anthropic
+                record.usage, record.response = assemble(bytes(captured), resp.getheader("content-type") or "")
                 record.cost = self.settings.cost(record.usage)
             elif resp.status >= 400:
                 record.error = bytes(captured[:500]).decode("utf-8", "replace")
+            record.seconds = time.monotonic() - t0
+            out.wfile.write(held)
+            out.wfile.flush()
         except (OSError, http.client.HTTPException) as exc:
-            record.error = f"{type(exc).__name__}: {exc}"
-            log.warning("model proxy: upstream failed: %s", record.error)
-            try:
-                _send_json(out, 502, {"error": {"message": f"swerun proxy: upstream failed: {record.error}"}})
-            except OSError:
-                pass
+            self._failed(record, exc, out, sent, t0)
+
+    def _translate(self, record: ProxyCall, req: dict[str, Any], out: BaseHTTPRequestHandler, t0: float) -> None:
+        """An Anthropic Messages call answered by a chat-completions endpoint, translated both ways; the
+        record is complete before the reply's end reaches the agent, as in ``_relay``."""
+        model = str(req.get("model") or self.settings.model)
+        payload = json.dumps(aw.openai_request(req, self.settings)).encode()
+        sent = False
+        try:
+            conn, base = self._connect()
+            conn.request("POST", base + "/chat/completions", body=payload,
+                         headers={"Content-Type": "application/json", "Content-Length": str(len(payload)),
+                                  **self._auth("openai")})
+            resp = conn.getresponse()
+            record.status = resp.status
+            ctype = resp.getheader("content-type") or ""
+            if resp.status == 200 and "event-stream" in ctype:
+                stream = aw.StreamTranslator(model)
+                out.send_response(200)
+                out.send_header("Content-Type", "text/event-stream")
+                out.send_header("Cache-Control", "no-cache")
+                out.send_header("Connection", "close")
+                out.end_headers()
+                sent = True
+                out.wfile.write(stream.start())
+                captured = bytearray()
+                while chunk := resp.read1(65536):
+                    if len(captured) < CAPTURE_LIMIT:
+                        captured += chunk
+                    if events := stream.feed(chunk):
+                        out.wfile.write(events)
+                        out.wfile.flush()
+                conn.close()
+                record.usage, record.response = _assemble(bytes(captured), ctype)
+                record.cost = self.settings.cost(record.usage)
+                record.seconds = time.monotonic() - t0
+                out.wfile.write(stream.finish())
+                out.wfile.flush()
+                return
+            raw = resp.read(CAPTURE_LIMIT)
+            conn.close()
+            status, reply = resp.status, None
+            if status != 200:
+                record.error = raw[:500].decode("utf-8", "replace")
+                reply = aw.anthropic_error(status, aw.error_message(raw))
+            else:
+                try:
+                    completion = json.loads(raw)
+                except json.JSONDecodeError:
+                    completion = None
+                if isinstance(completion, dict):
+                    record.usage, record.response = _assemble(raw, ctype)
+                    record.cost = self.settings.cost(record.usage)
+                    reply = aw.anthropic_message(completion, model)
+                else:
+                    status = record.status = 502
+                    record.error = "the endpoint's answer is not JSON: " + raw[:300].decode("utf-8", "replace")
+                    reply = aw.anthropic_error(502, record.error)
+            record.seconds = time.monotonic() - t0
+            sent = True
+            _send_json(out, status, reply)
+        except (OSError, http.client.HTTPException) as exc:
+            self._failed(record, exc, out, sent, t0)
+
+    def _failed(self, record: ProxyCall, exc: Exception, out: BaseHTTPRequestHandler, sent: bool,
+                t0: float) -> None:
+        record.error = f"{type(exc).__name__}: {exc}"
         record.seconds = time.monotonic() - t0
-        with self._lock:
-            self.calls.append(record)
+        log.warning("model proxy: upstream failed: %s", record.error)
+        if sent:  # the answer had begun: the agent sees it break off
+            return
+        message = f"swerun proxy: upstream failed: {record.error}"
+        try:
+            _send_json(out, 502, aw.anthropic_error(502, message) if record.api == "anthropic"
+                       else {"error": {"message": message}})
+        except OSError:
+            pass
 
 
-def _send_json(out: BaseHTTPRequestHandler, status: int, data: dict[str, Any]) -> None:
-    raw = json.dumps(data).encode()
+def _send(out: BaseHTTPRequestHandler, status: int, raw: bytes, ctype: str) -> None:
     out.send_response(status)
-    out.send_header("Content-Type", "application/json")
+    out.send_header("Content-Type", ctype)
     out.send_header("Content-Length", str(len(raw)))
     out.send_header("Connection", "close")
     out.end_headers()
     out.wfile.write(raw)
+
+
+def _send_json(out: BaseHTTPRequestHandler, status: int, data: dict[str, Any]) -> None:
+    _send(out, status, json.dumps(data).encode(), "application/json")
 
 
 def _handler(proxy: ModelProxy) -> type[BaseHTTPRequestHandler]:
@@ -226,6 +404,6 @@ def _handler(proxy: ModelProxy) -> type[BaseHTTPRequestHandler]:
             body = self._body()
             proxy.forward(self.command, self.path, dict(self.headers.items()), body, self)
 
-        do_GET = do_POST = _do
+        do_GET = do_POST = do_HEAD = _do
 
     return Handler
