@@ -100,8 +100,10 @@ class RayBackend:
         from ..repos import RepoStore
         from .docker_builder import ImageBuilder
 
+        # without a shared registry every node builds its own copy: a cluster-wide lock would only make
+        # the nodes take turns, so each keeps its machine's file lock
         return ImageBuilder(RepoStore(repo_url), log_dir, ca_bundle=ca_bundle, registry=registry,
-                            push_to=registry, lock=RayTagLock())
+                            push_to=registry, lock=RayTagLock() if registry else None)
 
     def run_argv(self, image: str, command: list[str], **kw: Any) -> list[str]:
         return self.local.run_argv(image, command, **kw)
