@@ -11,12 +11,13 @@ can check which key reached the server.
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from .scripted_http import ScriptedHandler, ScriptedServer
 
 
 @dataclass
@@ -66,44 +67,20 @@ class Request:
 Script = Sequence[Reply] | Callable[[Request], Reply]
 
 
-class FakeAnthropicServer:
+class FakeAnthropicServer(ScriptedServer[Request, Reply]):
     def __init__(self, script: Script = (), model: str = "claude-fake") -> None:
-        self.script = script
-        self.model = model
-        self.requests: list[Request] = []
-        self.other_requests: list[tuple[str, str]] = []  # (method, path) of anything not /v1/messages
-        self._lock = threading.Lock()
-        self._served = 0
-        self._counter = 0
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        super().__init__(script, _handler, model)
 
     @property
     def url(self) -> str:
         """The base URL as Anthropic clients take it: they append ``/v1/messages`` themselves."""
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        return f"http://127.0.0.1:{self.port}"
 
-    def __enter__(self) -> FakeAnthropicServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
+    def exhausted(self) -> Reply:
+        return Reply(status=500, raw_body=json.dumps(_error(500, "script exhausted")))
 
     def next_reply(self, req: Request) -> tuple[Reply, int]:
-        with self._lock:
-            self.requests.append(req)
-            self._counter += 1
-            counter = self._counter
-            if callable(self.script):
-                return self.script(req), counter
-            n = self._served
-            self._served += 1
-        if n >= len(self.script):
-            return Reply(status=500, raw_body=json.dumps(_error(500, "script exhausted"))), counter
-        return self.script[n], counter
+        return self.next_numbered(req)
 
 
 def _error(status: int, message: str) -> dict[str, Any]:
@@ -154,21 +131,7 @@ def events(full: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
 
 
 def _handler(server: FakeAnthropicServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args: Any) -> None:  # keep test output quiet
-            pass
-
-        def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            for k, v in (headers or {}).items():
-                self.send_header(k, v)
-            self.end_headers()
-            self.wfile.write(body)
-
+    class Handler(ScriptedHandler):
         def do_HEAD(self) -> None:
             server.other_requests.append(("HEAD", self.path))
             self.send_response(200)
@@ -205,14 +168,8 @@ def _handler(server: FakeAnthropicServer) -> type[BaseHTTPRequestHandler]:
             if not req.body.get("stream"):
                 self._send(200, json.dumps(full).encode(), headers=reply.headers)
                 return
-            self.send_response(200)
-            self.send_header("Content-Type", "text/event-stream")
-            self.send_header("Cache-Control", "no-cache")
-            self.send_header("Connection", "close")
-            self.end_headers()
+            self._start_events()
             for name, data in events(full):
-                self.wfile.write(f"event: {name}\ndata: {json.dumps(data)}\n\n".encode())
-                self.wfile.flush()
-            self.close_connection = True
+                self._event(json.dumps(data), name)
 
     return Handler

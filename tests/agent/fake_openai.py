@@ -11,12 +11,13 @@ server answer several instances at once by reading their issue text.
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from .scripted_http import ScriptedHandler, ScriptedServer
 
 
 @dataclass
@@ -64,40 +65,19 @@ class Request:
 Script = Sequence[Reply] | Callable[[Request], Reply]
 
 
-class FakeOpenAIServer:
+class FakeOpenAIServer(ScriptedServer[Request, Reply]):
     def __init__(self, script: Script = (), model: str = "fake-model") -> None:
-        self.script = script
-        self.model = model
-        self.requests: list[Request] = []
-        self.other_requests: list[tuple[str, str]] = []  # (method, path) of anything not chat
-        self._lock = threading.Lock()
-        self._served = 0
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        super().__init__(script, _handler, model)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
+        return f"http://127.0.0.1:{self.port}/v1"
 
-    def __enter__(self) -> FakeOpenAIServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
+    def exhausted(self) -> Reply:
+        return Reply(status=500, raw_body=json.dumps({"error": {"message": "script exhausted"}}))
 
     def next_reply(self, req: Request) -> Reply:
-        with self._lock:
-            self.requests.append(req)
-            if callable(self.script):
-                return self.script(req)
-            n = self._served
-            self._served += 1
-        if n >= len(self.script):
-            return Reply(status=500, raw_body=json.dumps({"error": {"message": "script exhausted"}}))
-        return self.script[n]
+        return self.next_numbered(req)[0]
 
 
 def _completion(server: FakeOpenAIServer, reply: Reply, req: Request) -> dict[str, Any]:
@@ -194,23 +174,7 @@ def _chunks(server: FakeOpenAIServer, reply: Reply, req: Request) -> list[dict[s
 
 
 def _handler(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args: Any) -> None:  # keep test output quiet
-            pass
-
-        def _send(
-            self, status: int, body: bytes, ctype: str = "application/json", headers: dict[str, str] | None = None
-        ) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(body)))
-            for k, v in (headers or {}).items():
-                self.send_header(k, v)
-            self.end_headers()
-            self.wfile.write(body)
-
+    class Handler(ScriptedHandler):
         def do_GET(self) -> None:
             if self.path.rstrip("/").endswith("/models"):
                 body = {"object": "list", "data": [{"id": server.model, "object": "model", "owned_by": "fake"}]}
@@ -248,16 +212,9 @@ def _handler(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
             if not req.body.get("stream"):
                 self._send(200, json.dumps(_completion(server, reply, req)).encode(), headers=reply.headers)
                 return
-            self.send_response(200)
-            self.send_header("Content-Type", "text/event-stream")
-            self.send_header("Cache-Control", "no-cache")
-            self.send_header("Connection", "close")
-            self.end_headers()
+            self._start_events()
             for chunk in _chunks(server, reply, req):
-                self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
-                self.wfile.flush()
-            self.wfile.write(b"data: [DONE]\n\n")
-            self.wfile.flush()
-            self.close_connection = True
+                self._event(json.dumps(chunk))
+            self._event("[DONE]")
 
     return Handler
