@@ -78,7 +78,8 @@ def measure(image: str, instance, steps: int, stream_replies: bool, shell: str, 
         settings = ModelSettings(model="fake-model", label="fake-model", base_url=srv.url, stream=stream_replies,
                                  api_key=SecretStr("sk-bench-000000"))
         toolbox = ToolBox(sb)
-        toolbox.shell._streams = shell == "stream"  # exec: one docker exec per command, as before the stream
+        if shell == "exec":  # one docker exec per command, as before the stream
+            toolbox.shell.stop_streaming()
         loop = ToolLoop(OpenAIClient(settings), toolbox, AgentLimits(step_limit=steps, cost_limit=0))
         traj = Trajectory(instance_id=instance.instance_id, model_name_or_path="fake-model", agent="swerun")
         t0 = time.monotonic()

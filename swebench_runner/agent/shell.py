@@ -157,8 +157,7 @@ class BashSession:
                     return self._run_streamed(command, timeout)
                 except InfraError as exc:  # the stream broke (a command killed it?): one exec per call now
                     log.warning("shell stream lost (%s); falling back to one exec per command", exc)
-                    self._drop_stream()
-                    self._streams = False
+                    self.stop_streaming()
             return self._run_exec(command, timeout)
 
     def close(self) -> None:
@@ -170,16 +169,17 @@ class BashSession:
             self._stream.close()
             self._stream = None
 
+    def stop_streaming(self) -> None:
+        """From now on, one exec per call (the stream broke, or a measurement wants the old path)."""
+        self._drop_stream()
+        self._streams = False
+
     def _run_streamed(self, command: str, timeout: float) -> ShellResult:
-        if self._stream is None:
-            self._stream = self.sandbox.open_stream(  # type: ignore[attr-defined]
-                ["bash", "--noprofile", "--norc", "-c", self._loop, "swerun-loop", self._script])
         t0 = time.monotonic()
         nonce = secrets.token_hex(8)
         raw = command.encode("utf-8")
         limit = max(1, int(timeout))
-        header, output = self._request(nonce, f"sh {limit} {len(raw)}", raw, timeout)
-        parts = header
+        parts, output = self._request(nonce, f"sh {limit} {len(raw)}", raw, timeout)
         code = int(parts[1])
         timed_out = code in (124, 137)
         inside = None
@@ -188,7 +188,7 @@ class BashSession:
                 inside = max(0.0, float(parts[4]) - float(parts[3]))
                 code = int(parts[5]) if not timed_out else code
             except ValueError:
-                log.debug("unexpected timing trailer %r", header[:200])
+                log.debug("unexpected timing trailer %r", parts)
         return ShellResult(output=output.decode("utf-8", "replace"), exit_code=code, timed_out=timed_out,
                            seconds_exec=time.monotonic() - t0, seconds_inside=inside)
 
@@ -273,8 +273,7 @@ class StreamedFiles:
                 return fn()
             except InfraError as exc:
                 log.warning("file access over the shell stream failed (%s); using the sandbox directly", exc)
-                self.shell._streams = False
-                self.shell._drop_stream()
+                self.shell.stop_streaming()
         return fallback()
 
     def exec(self, argv: list[str], *, timeout: float = 60, cwd: str | None = None,
