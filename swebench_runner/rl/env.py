@@ -38,6 +38,7 @@ from ..dataset import load_dataset
 from ..errors import InfraError, InputError
 from ..evaluation.evaluate import EvalContext, prepare_image
 from ..model import ToolCall
+from ..resources import cache_dir
 from ..runner import with_retries
 from ..sandbox.base import Sandbox
 from ..settings import RunSettings
@@ -111,8 +112,6 @@ class SWEEnv(gymnasium.Env):
                                     registry=registry, ca_bundle=ca_bundle, timeout=timeout, strict=strict,
                                     retries=retries, limits=container, progress=False,
                                     backend=self.backend.name if self.backend.name in ("docker", "ray") else "fake")
-        from ..resources import cache_dir
-
         images = self.backend.images(repo_url=repo_url, log_dir=cache_dir() / "build_logs" / self.settings.run_id,
                                      ca_bundle=ca_bundle, registry=registry)
         self.ctx = EvalContext(settings=self.settings, builder=images, backend=self.backend)

@@ -53,7 +53,6 @@ def _json_body(schema: str) -> dict[str, Any]:
 
 def openapi() -> dict[str, Any]:
     """The service's OpenAPI 3 description (what a client in another language is generated from)."""
-    body = _json_body
     ok = {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}},
           "400": {"description": "malformed body (the message names the field)"},
           "401": {"description": "missing or wrong bearer token"}, "404": {"description": "unknown env id"},
@@ -68,9 +67,9 @@ def openapi() -> dict[str, Any]:
         "paths": {
             "/envs": {"post": {"summary": "create an environment", "responses": ok}},
             "/envs/{env_id}/reset": {"post": {"summary": "start an episode", "parameters": env_id,
-                                              "requestBody": body("ResetBody"), "responses": ok}},
+                                              "requestBody": _json_body("ResetBody"), "responses": ok}},
             "/envs/{env_id}/step": {"post": {"summary": "one action", "parameters": env_id,
-                                             "requestBody": body("StepBody"), "responses": ok}},
+                                             "requestBody": _json_body("StepBody"), "responses": ok}},
             "/envs/{env_id}/reward": {"get": {"summary": "the last step's reward", "parameters": env_id,
                                               "responses": ok}},
             "/envs/{env_id}": {"delete": {"summary": "close", "parameters": env_id, "responses": ok}},
