@@ -27,30 +27,20 @@ class BuildOutcome(BaseModel):
     digests: dict[str, str] = Field(default_factory=dict)  # layer tag -> the registry's manifest digest
 
 
-def push_built(builder: Any, tags: Iterable[str], registry: str, outcome: BuildOutcome | None = None,
-               guard: threading.Lock | None = None) -> BuildOutcome:
+def push_built(builder: Any, tags: Iterable[str], registry: str, outcome: BuildOutcome | None = None) -> BuildOutcome:
     """Push ``tags`` and every swerun layer under them (base, env, instance) to ``registry`` as
-    ``registry/<tag>``, each layer once (``guard``: a lock shared by threads filling one ``outcome``),
-    skipping layers the registry has. ``builder``: an ``ImageBuilder``. Raises ``InfraError`` on the first
-    layer that cannot be pushed."""
+    ``registry/<tag>``, each layer once, skipping layers the registry has. ``builder``: an
+    ``ImageBuilder``. Raises ``InfraError`` on the first layer that cannot be pushed. (One instance's
+    work fills one outcome; the driver merges them, so no lock is needed here.)"""
     out = outcome or BuildOutcome()
-    guard = guard or threading.Lock()
     for tag in tags:
         for layer in builder.layer_chain(tag):
-            with guard:
-                if layer in out.pushed:
-                    continue
-                out.pushed[layer] = "pushing"
-            try:
-                rec = builder.push(layer, registry)
-            except BaseException:
-                with guard:
-                    out.pushed.pop(layer, None)
-                raise
-            with guard:
-                out.pushed[layer] = "pushed" if rec.pushed else "present"
-                if rec.digest:
-                    out.digests[layer] = rec.digest
+            if layer in out.pushed:
+                continue
+            rec = builder.push(layer, registry)
+            out.pushed[layer] = "pushed" if rec.pushed else "present"
+            if rec.digest:
+                out.digests[layer] = rec.digest
     return out
 
 
