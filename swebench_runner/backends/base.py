@@ -48,6 +48,9 @@ class Limits(BaseModel):
     memory_mb: int | None = None  # RAM, swap included
     cpus: float | None = None  # CPU share, in cores
     file_mb: int | None = None  # the largest file any process may write (RLIMIT_FSIZE): a 10 GB write stops here
+    # what the container may add to its image's files (every file and directory counts at least 4 KiB, so
+    # a million empty files count too); a container past it is killed and its sandbox says why (``fault``)
+    disk_mb: int | None = None
 
 
 class Mount(BaseModel):

@@ -156,6 +156,87 @@ def remove_labelled(run_id: str | None = None, *, only_mine: bool = False, only_
     return n
 
 
+def tree_bytes(root: str, stop: int) -> int:
+    """Bytes under ``root`` as the disk holds them, every entry at least one 4 KiB block (so a flood of
+    empty files counts); stops counting once past ``stop``, so measuring a hostile tree stays cheap."""
+    total, stack = 0, [root]
+    while stack:
+        try:
+            entries = os.scandir(stack.pop())
+        except OSError:  # removed meanwhile, or not ours to read
+            continue
+        with entries:
+            for entry in entries:
+                try:
+                    st = entry.stat(follow_symlinks=False)
+                except OSError:
+                    continue
+                total += max(st.st_blocks * 512, 4096)
+                if total > stop:
+                    return total
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(entry.path)
+    return total
+
+
+class DiskWatch:
+    """The disk cap of containers on an engine whose storage has no per-container quota (overlay2 on
+    ext4, what most engines run: ``--storage-opt size`` needs XFS project quotas, which this kernel
+    lacks). One thread per process measures each watched container's writable layer every ``period``
+    seconds and kills a container past its cap; the cap is then overshot by at most one period of
+    writing. The layer is read on the host when the engine's storage is on this machine, else the engine
+    is asked for the container's size."""
+
+    def __init__(self, period: float = 1.0) -> None:
+        self.period = period
+        self._watched: dict[str, tuple[str | None, int, Any]] = {}  # id -> (upper dir, cap, on_kill)
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, container: Any, cap_mb: int, on_kill: Any) -> None:
+        upper = (container.attrs.get("GraphDriver") or {}).get("Data", {}).get("UpperDir")
+        with self._lock:
+            self._watched[container.id] = (upper if upper and os.path.isdir(upper) else None, cap_mb << 20, on_kill)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="swerun-disk-watch", daemon=True)
+                self._thread.start()
+
+    def unwatch(self, container_id: str) -> None:
+        with self._lock:
+            self._watched.pop(container_id, None)
+
+    def _size(self, cid: str, upper: str | None, cap: int) -> int:
+        if upper is not None:
+            return tree_bytes(upper, cap)
+        api = client().api
+        return int(api._result(api._get(api._url("/containers/{0}/json", cid), params={"size": 1}), True
+                               ).get("SizeRw") or 0)
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(self.period)
+            with self._lock:
+                watched = list(self._watched.items())
+            if not watched:
+                continue
+            for cid, (upper, cap, on_kill) in watched:
+                try:
+                    used = self._size(cid, upper, cap)
+                except (APIError, NotFound, RequestsConnectionError, ValueError):
+                    continue  # gone, or the engine is busy: the next round measures again
+                if used <= cap:
+                    continue
+                self.unwatch(cid)
+                on_kill(f"it wrote more than its disk cap of {cap >> 20} MB")
+                try:
+                    client().api.kill(cid)
+                except (APIError, NotFound, RequestsConnectionError):
+                    pass
+
+
+DISK_WATCH = DiskWatch()
+
+
 class SharedNetns:
     """One network namespace per worker thread, attached to the internal network, that the worker's
     evaluation containers join (``network_mode=container:<holder>``).
@@ -337,6 +418,25 @@ class DockerSandbox:
             raise InfraError(f"image {image} is missing: {exc}") from None
         except APIError as exc:
             raise InfraError(f"cannot start a container from {image}: {exc}") from None
+        self._fault: str | None = None
+        if limits is not None and limits.disk_mb is not None:
+            DISK_WATCH.watch(self.container, limits.disk_mb, self._limit_hit)
+
+    def _limit_hit(self, why: str) -> None:
+        self._fault = why
+
+    def fault(self) -> str | None:
+        if self._fault is not None:
+            return self._fault
+        try:
+            state = client().api.inspect_container(self.container.id).get("State") or {}
+        except (APIError, NotFound, RequestsConnectionError):
+            return None  # removed from outside, or no engine: not the workload's doing
+        if state.get("OOMKilled"):
+            return "its processes ran out of memory at its memory cap"
+        if not state.get("Running", True):
+            return f"its processes were all killed (the container exited with {state.get('ExitCode')})"
+        return None
 
     def __enter__(self) -> DockerSandbox:
         return self
@@ -406,6 +506,7 @@ class DockerSandbox:
             self._closed = True
             for stream in self._streams:
                 stream.close()
+            DISK_WATCH.unwatch(self.container.id)
             try:
                 self.container.remove(force=True)
             except (NotFound, APIError):

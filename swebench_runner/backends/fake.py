@@ -191,6 +191,9 @@ class FakeSandbox:
             if self._on_close is not None:
                 self._on_close(self)
 
+    def fault(self) -> str | None:
+        return None  # nothing runs inside, so nothing inside can end it
+
 
 def _ok_responder(image: str, script: str, files: Mapping[str, bytes | str]) -> RunResult:
     return RunResult(0, "", 0.0)

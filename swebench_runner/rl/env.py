@@ -8,7 +8,9 @@ The reward comes only when the episode ends (``submit``, or the step or time lim
 out of the container and graded by the same code as ``swerun eval``, in another fresh container, never
 from an exit code: 1.0 resolved, 0.0 not. An infrastructure failure (a container that could not start,
 an engine that went away) ends the episode with reward 0.0 and ``info["infra_error"]`` set, so the
-trainer masks the sample instead of learning from a 0.
+trainer masks the sample instead of learning from a 0. A sandbox the policy itself destroyed (``kill -9
+-1``, the repository deleted, past its disk cap) is the policy's doing, not infrastructure: reward 0.0,
+unmasked, with ``info["violation"]`` saying what happened.
 
 Raises from ``reset``: ``InputError`` for an instance id the dataset lacks, ``InfraError`` when the
 environment cannot be made (the trainer retries the reset). ``step`` before ``reset`` or after the
@@ -47,10 +49,12 @@ from ..types import Outcome, Prediction
 
 log = logging.getLogger(__name__)
 
+REPO_DIR = "/testbed"  # where instance images hold the repository (the tools' and the patch's working tree)
+
 # A policy in training is adversarial: every episode container is capped (pids stop a fork bomb,
-# memory a hog, CPU share keeps one environment from starving the others, the file size a disk filler
-# writing one huge file; many smaller files are not stopped: overlay2 here has no disk quota).
-EPISODE_CONTAINER = Limits(pids=1024, memory_mb=4096, cpus=1.0, file_mb=1024)
+# memory a hog, CPU share keeps one environment from starving the others, the file size one huge
+# write, the disk cap many smaller ones).
+EPISODE_CONTAINER = Limits(pids=1024, memory_mb=4096, cpus=1.0, file_mb=1024, disk_mb=4096)
 
 
 @dataclass
@@ -246,6 +250,10 @@ class SWEEnv(gymnasium.Env):
         """Take the patch, close the container, grade in a fresh one: (reward, terminated, truncated, info)."""
         ep.done = True
         iid = ep.task.instance_id
+        try:  # what the policy left running must neither change the files while they are read nor hold the pids
+            ep.toolbox.shell.reap()
+        except InfraError as exc:
+            log.info("%s: could not stop the episode's processes before taking the patch: %s", iid, exc)
         try:
             patch = extract_patch(ep.sandbox, ep.base_commit)
         except InfraError as exc:
@@ -268,10 +276,31 @@ class SWEEnv(gymnasium.Env):
         return (1.0 if res.outcome is Outcome.RESOLVED else 0.0), why == "submitted", why != "submitted", out
 
     def _lost(self, ep: _Episode, why: str) -> dict[str, Any]:
+        """The episode's sandbox failed: the policy's doing (a violation, scored 0) or the infrastructure's
+        (masked)."""
         ep.done = True
-        ep.sandbox.close()
-        return {"exit": "sandbox_error", "outcome": Outcome.INFRA_ERROR.value, "resolved": False,
-                "infra_error": why[:500], "tests_status": None, "fail_to_pass_fraction": 0.0, "patch": None}
+        try:
+            violation = self._violation(ep)
+        finally:
+            ep.sandbox.close()
+        out = {"resolved": False, "tests_status": None, "fail_to_pass_fraction": 0.0, "patch": None}
+        if violation is not None:
+            log.info("%s: the policy ended its sandbox: %s", ep.task.instance_id, violation)
+            return {**out, "exit": "sandbox_lost", "outcome": Outcome.UNRESOLVED.value, "violation": violation}
+        return {**out, "exit": "sandbox_error", "outcome": Outcome.INFRA_ERROR.value, "infra_error": why[:500]}
+
+    @staticmethod
+    def _violation(ep: _Episode) -> str | None:
+        """What the policy did to its sandbox, if the sandbox's state shows it: ended by its limits or its
+        processes killed (the backend tells), or still running without the repository."""
+        fault = ep.sandbox.fault()
+        if fault is not None:
+            return f"the container was ended: {fault}"
+        try:
+            res = ep.sandbox.exec(["test", "-d", f"{REPO_DIR}/.git"], timeout=30, cwd="/")
+        except InfraError:
+            return None
+        return f"the repository at {REPO_DIR} was deleted" if res.returncode == 1 else None
 
     def _close_episode(self) -> None:
         ep, self._episode = self._episode, None

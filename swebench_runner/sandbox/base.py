@@ -38,6 +38,11 @@ class Sandbox(Protocol):
     def close(self) -> None:
         """Release the sandbox; safe to call twice."""
 
+    def fault(self) -> str | None:
+        """After an operation raised ``InfraError``: why the sandbox ended, when the workload inside ended
+        it (its processes were all killed, it went past its memory or disk cap); ``None`` when the cause
+        was outside (the engine, someone removing the container), which is an infrastructure failure."""
+
 
 class Stream(Protocol):
     """A long-lived process in a sandbox, reached through its stdin and stdout (``open_stream``, which a

@@ -136,3 +136,12 @@ def test_the_shell_runs_over_one_exec_stream_that_survives_what_a_command_does(b
     call(tb, "bash", command="pkill -9 -f swerun-loop; true")
     after = call(tb, "bash", command="pwd; echo $KEPT")
     assert after.output == "/tmp\nyes\n" and tb.shell._stream is None  # fell back to one exec per call
+
+
+def test_reap_kills_what_commands_left_running_and_keeps_the_sandbox(box):
+    sb, tb = box
+    call(tb, "bash", command="(sleep 300 &) ; (sh -c 'while :; do sleep 1; done' &) ; echo started")
+    assert "sleep 300" in sb.exec(["ps", "-eo", "args"]).stdout
+    assert tb.shell.reap() >= 3  # the sleeper, the loop's shell and its current sleep
+    assert "sleep 300" not in sb.exec(["ps", "-eo", "args"]).stdout
+    assert call(tb, "bash", command="echo alive; pwd").output.strip() == "alive\n/testbed"  # the shell kept its state

@@ -8,6 +8,7 @@ import pytest
 
 from swebench_runner.backends.docker_engine import RUN_LABEL
 from swebench_runner.rl import EpisodeLimits, SWEEnv
+from swebench_runner.rl.env import EPISODE_CONTAINER
 
 pytestmark = pytest.mark.docker
 
@@ -19,7 +20,13 @@ HOSTILE = {
     "kill -9 -1": "kill -9 -1",
     "delete the repository": "cd / && rm -rf /testbed",
     "write 10 GB": "dd if=/dev/zero of=/tmp/fill bs=1M count=10240 2>&1 | tail -2; ls -l /tmp/fill",
+    "write 10 GB in small files": ("i=0; while [ $i -lt 10240 ]; do head -c 1048576 /dev/zero > /tmp/f$i || break; "
+                                   "i=$((i+1)); done; echo wrote $i"),
 }
+# the policy's own doing, scored 0 and not masked: what info["violation"] says
+VIOLATION = {"kill -9 -1": "processes were all killed", "delete the repository": "repository at /testbed was deleted",
+             "write 10 GB in small files": "disk cap of 512 MB"}
+DISK_MB = 512  # for the small files: a disk cap below the file-size cap, reached in a second or two
 
 
 def _bash(command: str) -> dict:
@@ -36,7 +43,9 @@ def bystander(docker_engine):
 
 @pytest.mark.parametrize("case", sorted(HOSTILE))
 def test_a_hostile_step_harms_nothing_outside_and_earns_nothing(case, bystander, docker_engine):
-    env = SWEEnv(split="mini", instance_ids=[T2], limits=EpisodeLimits(command_timeout=10, max_steps=3),
+    env = SWEEnv(split="mini", instance_ids=[T2], limits=EpisodeLimits(command_timeout=30, max_steps=3),
+                 container=EPISODE_CONTAINER.model_copy(update={"disk_mb": DISK_MB}) if "small" in case
+                 else EPISODE_CONTAINER,
                  run_id=f"rl-hostile-{case.replace(' ', '-').replace('/', '')}")
     try:
         env.reset()
@@ -50,7 +59,11 @@ def test_a_hostile_step_harms_nothing_outside_and_earns_nothing(case, bystander,
             obs, reward, terminated, truncated, info = env.step({"name": "submit", "arguments": {}})
         assert terminated or truncated
         assert reward == 0.0 and info["outcome"] != "resolved"
-        assert info.get("infra_error") or info["outcome"] in ("empty_patch", "unresolved", "error")
+        assert not info.get("infra_error"), info  # nothing here is the infrastructure's fault: never masked
+        if case in VIOLATION:
+            assert VIOLATION[case] in info["violation"] and info["outcome"] == "unresolved", info
+        else:
+            assert "violation" not in info and info["outcome"] in ("empty_patch", "unresolved"), info
         if case == "write 10 GB":  # stopped at the file-size cap (1 GiB), long before the host's disk
             assert "File size limit exceeded" in first or " 1073741824 " in first, first[-500:]
         if case == "output flood":

@@ -54,6 +54,9 @@ class ProxiedSandbox:
     def write_file(self, path: str, data: bytes | str, mode: int = 0o644) -> None:
         self.inner.write_file(path, data, mode)
 
+    def fault(self) -> str | None:
+        return self.inner.fault()
+
     def close(self) -> None:
         if not self._closed:
             self._closed = True
