@@ -22,6 +22,7 @@ from typing import Any
 
 import docker
 from docker.errors import APIError, DockerException, ImageNotFound, NotFound
+from docker.transport.unixconn import UnixHTTPAdapter
 from requests.exceptions import ConnectionError as RequestsConnectionError
 from requests.exceptions import ReadTimeout
 
@@ -45,13 +46,36 @@ def client() -> docker.DockerClient:
     with _client_lock:
         if _client is None:
             try:
-                c = docker.from_env(timeout=600)
+                c = docker.from_env(timeout=600, max_pool_size=MAX_CONNECTIONS)
+                _one_pool(c)
                 c.ping()
             except DockerException as exc:
                 raise DockerUnavailable(
                     f"cannot reach the Docker engine ({exc}); start dockerd or set DOCKER_HOST") from None
             _client = c
         return _client
+
+
+MAX_CONNECTIONS = 128  # kept open to the engine: the threads of 64 resets at once each hold one
+
+
+class _OnePoolAdapter(UnixHTTPAdapter):
+    """The engine's socket with one connection pool. docker-py keys its pools by the whole request URL
+    and keeps 25, closing the least recently used one, which another thread may be using right then:
+    with 64 containers starting at once urllib3 failed inside ('NoneType' object has no attribute
+    'qsize'). One socket needs one pool."""
+
+    def get_connection(self, url: str, proxies: Any = None) -> Any:
+        return super().get_connection("http+docker://localhost", proxies)
+
+
+def _one_pool(c: docker.DockerClient) -> None:
+    old = c.api.adapters.get("http+docker://")
+    if isinstance(old, UnixHTTPAdapter):  # tcp:// and ssh:// engines use requests' own pooling
+        new = _OnePoolAdapter("http+unix://" + old.socket_path, old.timeout, pool_connections=1,
+                              max_pool_size=MAX_CONNECTIONS)
+        c.api.mount("http+docker://", new)
+        c.api._custom_adapter = new
 
 
 def image_exists(tag: str) -> bool:

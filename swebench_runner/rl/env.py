@@ -135,8 +135,8 @@ class SWEEnv(gymnasium.Env):
         self._close_episode()
         t0 = time.monotonic()
         wanted = (options or {}).get("instance_id")
-        if self.pool is not None:  # a container started ahead, handed over
-            ep = self.pool.take(wanted, self.np_random)
+        if self.pool is not None:  # a container started ahead, handed over ("ready_only": never start one)
+            ep = self.pool.take(wanted, self.np_random, start=not (options or {}).get("ready_only"))
         else:
             ep = self.start_episode(self._pick(wanted))
         ep.started = time.monotonic()
@@ -270,7 +270,7 @@ class SWEEnv(gymnasium.Env):
         out = {**info, "exit": why, "outcome": res.outcome.value, "resolved": res.outcome is Outcome.RESOLVED,
                "patch": patch.text, "patch_excluded": patch.excluded, "tests_status": status,
                "fail_to_pass_fraction": (len(f2p.get("success", [])) / graded) if graded else 0.0,
-               "reason": res.reason}
+               "reason": res.reason, "grading_seconds": round(res.seconds_total, 3), "test_seconds": res.seconds_tests}
         if res.outcome is Outcome.INFRA_ERROR:
             out["infra_error"] = res.reason
         return (1.0 if res.outcome is Outcome.RESOLVED else 0.0), why == "submitted", why != "submitted", out

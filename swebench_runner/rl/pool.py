@@ -23,14 +23,21 @@ from .env import SWEEnv, _Episode
 log = logging.getLogger(__name__)
 
 
+class NoneReady(SwerunError):
+    """A ``ready_only`` reset found no container ready for it (the caller tries another pool)."""
+
+
 class EnvPool:
-    def __init__(self, size: int = 8, *, max_starts: int = 4, run_id: str = "rl-pool", **env_kwargs: Any) -> None:
+    def __init__(self, size: int = 8, *, max_starts: int = 4, run_id: str = "rl-pool", first: int = 0,
+                 **env_kwargs: Any) -> None:
+        """``first``: the position in the sorted instance ids the round-robin fill starts at (pools on
+        several nodes start apart, so together they hold more distinct instances ready)."""
         if size < 1:
             raise InputError("a pool holds at least one environment", field="size")
         self.proto = SWEEnv(run_id=run_id, share_netns=True, **env_kwargs)  # close() removes the run's all
         self.size = size
         self._ids = sorted(self.proto.dataset.by_id())
-        self._next = 0
+        self._next = first
         self._ready: dict[str, deque[_Episode]] = {}
         self._starting = 0
         self._cond = threading.Condition()
@@ -72,8 +79,9 @@ class EnvPool:
 
     # -- the pool's side of a reset ---------------------------------------------------------------------
 
-    def take(self, instance_id: str | None, rng: Any = None) -> _Episode:
-        """A ready episode of ``instance_id`` (any instance when None); started here if none is ready."""
+    def take(self, instance_id: str | None, rng: Any = None, *, start: bool = True) -> _Episode:
+        """A ready episode of ``instance_id`` (any instance when None); started here if none is ready,
+        or ``NoneReady`` when ``start`` is False."""
         if instance_id is not None and instance_id not in self._ids:
             raise InputError(f"no instance {instance_id!r} in the pool's dataset", field="options.instance_id")
         with self._cond:
@@ -83,6 +91,8 @@ class EnvPool:
         self._refill()
         if ep is not None:
             return ep
+        if not start:
+            raise NoneReady(f"no container of {instance_id or 'any instance'} is ready")
         instance = self.proto.dataset.by_id()[instance_id or self._ids[0]]
         return self.proto.start_episode(instance, role="rl-pool")
 

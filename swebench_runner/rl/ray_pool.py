@@ -24,6 +24,7 @@ import logging
 import math
 import secrets
 import threading
+import time
 from typing import Any
 
 import gymnasium
@@ -32,7 +33,7 @@ from ..backends.ray import SLOTS, RayBackend
 from ..errors import InfraError, InputError
 from ..scheduler_ray import connect, import_ray
 from ..types import Outcome
-from .pool import EnvPool
+from .pool import EnvPool, NoneReady
 
 log = logging.getLogger(__name__)
 
@@ -40,11 +41,11 @@ log = logging.getLogger(__name__)
 class EnvHost:
     """The actor on one node: an ``EnvPool`` on the node's engine and the environments drawn from it."""
 
-    def __init__(self, size: int, max_starts: int, run_id: str, env_kwargs: dict[str, Any]) -> None:
+    def __init__(self, size: int, max_starts: int, run_id: str, first: int, env_kwargs: dict[str, Any]) -> None:
         import ray
 
         self.node = ray.get_runtime_context().get_node_id()
-        self.pool = EnvPool(size, max_starts=max_starts, run_id=run_id, backend="docker", **env_kwargs)
+        self.pool = EnvPool(size, max_starts=max_starts, run_id=run_id, first=first, backend="docker", **env_kwargs)
         self.envs: dict[str, Any] = {}
         self._lock = threading.Lock()
 
@@ -58,10 +59,15 @@ class EnvHost:
     def wait_ready(self, timeout: float) -> bool:
         return self.pool.wait_ready(timeout=timeout)
 
-    def reset(self, key: str, seed: int | None, options: dict[str, Any] | None) -> tuple[dict, dict]:
+    def reset(self, key: str, seed: int | None, options: dict[str, Any] | None,
+              ready_only: bool) -> tuple[dict, dict] | None:
+        """The episode's first observation, or None when ``ready_only`` and nothing is ready here."""
         with self._lock:
             env = self.envs.get(key) or self.envs.setdefault(key, self.pool.env())
-        obs, info = env.reset(seed=seed, options=options)
+        try:
+            obs, info = env.reset(seed=seed, options={**(options or {}), "ready_only": ready_only})
+        except NoneReady:
+            return None
         return obs, {**info, "node": self.node}
 
     def step(self, key: str, action: Any) -> tuple[dict, float, bool, bool, dict]:
@@ -96,6 +102,8 @@ class RayEnvPool:
     is connected to, else a new local Ray instance); ``env_kwargs`` are ``SWEEnv``'s (dataset, split,
     instance ids, image and repository options). ``max_starts`` caps container starts per node."""
 
+    READY_TTL = 0.5  # seconds a placement trusts the nodes' ready counts before asking again
+
     def __init__(self, size: int = 8, *, address: str | None = None, max_starts: int = 4,
                  run_id: str | None = None, **env_kwargs: Any) -> None:
         if size < 1:
@@ -112,14 +120,19 @@ class RayEnvPool:
         slots = sum(n["Resources"][SLOTS] for n in nodes)
         remote = ray.remote(num_cpus=0, max_restarts=0)(EnvHost)
         self.hosts: list[_Host] = []
+        first = 0
         for n in nodes:
             share = max(1, math.ceil(size * n["Resources"][SLOTS] / slots))
             actor = remote.options(
                 scheduling_strategy=NodeAffinitySchedulingStrategy(n["NodeID"], soft=False),
-                max_concurrency=2 * share + 8).remote(share, max_starts, self.run_id, env_kwargs)
+                max_concurrency=2 * share + 8).remote(share, max_starts, self.run_id, first, env_kwargs)
             self.hosts.append(_Host(actor, n["NodeID"]))
+            first += share
         self._lock = threading.Lock()
         self._closed = False
+        self._ready: dict[str, int] = {}  # ready containers per node, as last asked
+        self._seen_at = -1e9
+        self._inflight: dict[str, int] = {}  # resets placed on a node and not yet answered
         try:
             for host in self.hosts:  # the actors' constructors run by now: a bad dataset or id surfaces here
                 host.node = ray.get(host.actor.where.remote())
@@ -168,10 +181,29 @@ class RayEnvPool:
     def live(self) -> list[_Host]:
         return [h for h in self.hosts if h.alive]
 
-    def placement(self) -> list[_Host]:
-        """Live hosts, the one with the most containers ready first."""
-        ready = self.ready()
-        return sorted(self.live(), key=lambda h: -ready.get(h.node, 0))
+    def claim(self) -> list[_Host]:
+        """Live hosts in the order a reset should try them: the most containers ready and not yet claimed
+        by resets in flight first. The first is claimed (``release`` gives it back): 64 resets at once
+        spread over the nodes instead of all landing on the one that looked fullest. The counts are a
+        guess (a node's pool refills on its own); a reset that finds nothing ready tries the next node."""
+        now = time.monotonic()
+        with self._lock:
+            stale = now - self._seen_at > self.READY_TTL
+        if stale:
+            ready = self.ready()
+            with self._lock:
+                self._ready, self._seen_at = ready, time.monotonic()
+        with self._lock:
+            order = sorted(self.live(), key=lambda h: -(self._ready.get(h.node, 0) - self._inflight.get(h.node, 0)))
+            if order:
+                self._inflight[order[0].node] = self._inflight.get(order[0].node, 0) + 1
+            return order
+
+    def release(self, host: _Host) -> None:
+        """A claimed reset was answered: the container it took is no longer ready there."""
+        with self._lock:
+            self._inflight[host.node] = max(0, self._inflight.get(host.node, 0) - 1)
+            self._ready[host.node] = max(0, self._ready.get(host.node, 0) - 1)
 
     def lost(self, host: _Host, why: Exception) -> None:
         with self._lock:
@@ -224,14 +256,23 @@ class RayEnv(gymnasium.Env):
         super().reset(seed=seed)
         ray = import_ray()
         self._release(ray)
-        for host in self.pool.placement():
+        order = self.pool.claim()
+        # a ready container on any node first (one round trip each), then a start on the best node
+        tries = [(host, True) for host in order] + [(host, False) for host in order]
+        for k, (host, ready_only) in enumerate(tries):
+            if not host.alive:
+                continue
             try:
-                obs, info = ray.get(host.actor.reset.remote(self.key, seed, options))
+                got = ray.get(host.actor.reset.remote(self.key, seed, options, ready_only))
             except ray.exceptions.RayActorError as exc:
                 self.pool.lost(host, exc)
                 continue
-            self.host = host
-            return obs, info
+            finally:
+                if k == 0:
+                    self.pool.release(host)
+            if got is not None:
+                self.host = host
+                return got
         raise InfraError("no live node of the Ray cluster could start an environment")
 
     def step(self, action: dict[str, Any] | str) -> tuple[dict, float, bool, bool, dict]:
