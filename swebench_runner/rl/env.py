@@ -12,6 +12,10 @@ trainer masks the sample instead of learning from a 0. A sandbox the policy itse
 -1``, the repository deleted, past its disk cap) is the policy's doing, not infrastructure: reward 0.0,
 unmasked, with ``info["violation"]`` saying what happened.
 
+``reset(options=...)`` takes ``instance_id`` (else one is drawn with the seeded generator) and, for an
+environment of a pool, ``ready_only`` (take a container the pool holds ready or raise ``NoneReady``,
+never start one: what the Ray pool uses to try every node before starting a container).
+
 Raises from ``reset``: ``InputError`` for an instance id the dataset lacks, ``InfraError`` when the
 environment cannot be made (the trainer retries the reset). ``step`` before ``reset`` or after the
 episode ended raises ``InputError``.
