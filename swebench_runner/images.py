@@ -22,6 +22,7 @@ from typing import Protocol
 
 import yaml
 
+from . import toolchains
 from .errors import SpecError
 from .repos import FIXED_IDENTITY, RepoStore
 from .resources import harness_dir
@@ -134,6 +135,13 @@ def base_for(spec: VersionSpec, instance: Instance | None = None) -> BaseRecipe:
     so an instance whose Python no base recipe provides is refused with a ``SpecError``.
     """
     recipes = base_recipes()
+    if spec.base is not None:  # by suite: the environment brings its own toolchain, any Python will do
+        by_suite = {r.suite: r for r in recipes.values()}
+        if spec.base not in by_suite:
+            raise SpecError(f"no base image of suite {spec.base!r} (available: {', '.join(sorted(by_suite))})",
+                            source=instance and str(spec_file(instance.repo)),
+                            instance_id=instance and instance.instance_id, field="base")
+        return by_suite[spec.base]
     if spec.python not in recipes:
         who = f"{instance.repo} version {instance.version}" if instance else "this spec"
         available = ", ".join(f"{py} ({r.suite})" for py, r in sorted(recipes.items(), key=lambda kv: _py_key(kv[0])))
@@ -302,18 +310,22 @@ def env_recipe(instance: Instance, spec: VersionSpec, store: RepoStore) -> Layer
     """The environment layer of (repo, version): system packages, a venv, pinned and repo requirements."""
     base = base_for(spec, instance)
     lines = _exports(spec)
-    if spec.system_packages:
+    apt = [*spec.system_packages, *(p for p in toolchains.packages(spec.toolchains) if p not in spec.system_packages)]
+    if apt:
         lines += ["apt-get update -qq",
-                  "DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "
-                  + shlex.join(spec.system_packages),
+                  "DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends " + shlex.join(apt),
                   "rm -rf /var/lib/apt/lists/*"]
+    lines += toolchains.install_lines(spec.toolchains)
     lines += spec.env_setup
-    lines.append(f"python{spec.python} -m venv {VENV}")
+    if spec.python is not None:
+        lines.append(f"python{spec.python} -m venv {VENV}")
     if spec.bootstrap_packages:
         lines.append(_pip(spec.bootstrap_packages))
     if spec.uploaded_before_utc:
         lines.append(f"export PIP_UPLOADED_PRIOR_TO={shlex.quote(spec.uploaded_before_utc)}")
-    files = {"Dockerfile": _template("env.Dockerfile").replace("@PARENT@", base.tag),
+    image_env = toolchains.image_env(spec.toolchains)
+    envs = "".join(f"ENV {k}={json.dumps(v)}\n" for k, v in sorted(image_env.items()))
+    files = {"Dockerfile": _template("env.Dockerfile").replace("@PARENT@", base.tag).replace("@ENV@\n", envs),
              "build/ca.sh": _template("ca.sh")}
     reqs = requirements_for(instance, spec, store)
     if reqs:
@@ -378,7 +390,8 @@ def instance_recipe(instance: Instance, spec: VersionSpec, env: LayerRecipe,
     """
     store = store or env.store
     ident = " ".join(f"{k}={shlex.quote(v)}" for k, v in FIXED_IDENTITY.items())
-    lines = [*_exports(spec), "cd /testbed", *spec.pre_install, *spec.install,
+    lines = [*_exports(spec), *toolchains.build_exports(spec.toolchains), "cd /testbed", *spec.pre_install,
+             *spec.install,
              # an install that rewrites tracked files would show up in every diff: commit that state
              f"if ! git diff --quiet HEAD; then env {ident} git commit -qam 'swerun: post-install state'; fi",
              "git status --short"]

@@ -177,8 +177,14 @@ class VersionSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    python: str = Field(description="Python major.minor the environment needs, e.g. '3.11'; picks the base "
-                                    "image, and an instance whose Python no base provides is refused")
+    python: str | None = Field(default=None,
+                               description="Python major.minor the environment needs, e.g. '3.11'; picks the "
+                                           "base image, and an instance whose Python no base provides is refused")
+    base: str | None = Field(default=None, description="the base image by suite (e.g. 'bookworm'), for "
+                                                       "environments that need no Python venv (Go, Rust, ...)")
+    toolchains: dict[str, str] = Field(
+        default_factory=dict, description="toolchain -> version installed in the env layer from "
+                                          "harness/toolchains/<name>.yaml (e.g. go: '1.23.8')")
     notes: str = Field(default="", description="where the facts come from, and what differs from the "
                                                "official environment (e.g. conda packages expressed with pip)")
     system_packages: list[str] = Field(default_factory=list,
@@ -227,10 +233,20 @@ class VersionSpec(BaseModel):
 
     @field_validator("python")
     @classmethod
-    def _py(cls, v: str) -> str:
-        if not PY_VERSION_RE.match(v):
+    def _py(cls, v: str | None) -> str | None:
+        if v is not None and not PY_VERSION_RE.match(v):
             raise ValueError("must be a major.minor version such as '3.11'")
         return v
+
+    @model_validator(mode="after")
+    def _a_base(self) -> VersionSpec:
+        if self.python is None and self.base is None:
+            raise ValueError("needs python (a venv of that Python) or base (a base image by suite)")
+        pythonic = (self.bootstrap_packages or self.requirements_files or self.requirements_search
+                    or self.conda_environment_files or self.pip_packages or self.uploaded_before)
+        if self.python is None and pythonic:
+            raise ValueError("pip settings need python: without it the environment has no venv")
+        return self
 
     @field_validator("pip_packages", "bootstrap_packages")
     @classmethod

@@ -6,5 +6,6 @@ FROM @PARENT@
 ENV LANG=C.UTF-8 LC_ALL=C.UTF-8 PIP_NO_CACHE_DIR=off PIP_INDEX_URL=https://pypi.org/simple \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     VIRTUAL_ENV=/opt/venv PATH=/opt/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+@ENV@
 COPY build/ /swerun-build/
 RUN bash /swerun-build/setup.sh && rm -rf /swerun-build

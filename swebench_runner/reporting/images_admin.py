@@ -28,6 +28,7 @@ from pydantic import BaseModel, Field
 
 from ..errors import InputError, SpecError
 from ..image_sizes import SizeBook
+from ..images import base_for
 from ..spec import spec_for
 from ..types import Instance
 
@@ -243,7 +244,7 @@ def forecast(instances: Iterable[Instance], rows: list[ImageRow], sizes: SizeBoo
     for inst in instances:
         total += 1
         try:
-            py = spec_for(inst).python
+            py = base_for(spec_for(inst), inst).python  # bases are known by their Python
         except SpecError:
             no_spec.append(inst.instance_id)
             continue
