@@ -45,10 +45,14 @@ def _git(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None)
         raise RepoError(f"git {' '.join(args[:3])} failed: {exc.stderr.strip() or exc}") from None
 
 
+BUNDLED_SETS = ("mini", "polyglot")  # folders of datasets/ whose repos/ hold bundled repository sources
+
+
 def bundled_source(repo: str) -> Path | None:
     owner, _, name = repo.partition("/")
-    path = datasets_dir() / "mini" / "repos" / name
-    return path if owner == BUNDLED_OWNER and path.is_dir() else None
+    if owner != BUNDLED_OWNER:
+        return None
+    return next((p for p in (datasets_dir() / d / "repos" / name for d in BUNDLED_SETS) if p.is_dir()), None)
 
 
 def build_bundled_repo(src: Path, dest: Path) -> str:

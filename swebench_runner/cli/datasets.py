@@ -23,12 +23,17 @@ def datasets_ls() -> None:
 
 @datasets_group.command("build-mini")
 @click.option("--check", is_flag=True, help="only say whether instances.jsonl matches its sources")
-def datasets_build_mini(check: bool) -> None:
-    """Regenerate datasets/mini/instances.jsonl from the bundled task sources."""
+@click.option("--set", "which", type=click.Choice(["mini", "polyglot", "all"]), default="all", show_default=True,
+              help="which bundled split")
+def datasets_build_mini(check: bool, which: str) -> None:
+    """Regenerate datasets/{mini,polyglot}/instances.jsonl from the bundled task sources."""
     from .. import bundled
+    from ..resources import datasets_dir
 
+    roots = [datasets_dir() / d for d in (("mini", "polyglot") if which == "all" else (which,))]
     if check:
-        ok = bundled.is_current()
-        click.echo("instances.jsonl is current" if ok else "instances.jsonl is out of date: run build-mini")
-        sys.exit(0 if ok else 1)
-    click.echo(f"wrote {bundled.write_rows()}")
+        stale = [r.name for r in roots if not bundled.is_current(r)]
+        click.echo(f"out of date: {', '.join(stale)}: run build-mini" if stale else "instances.jsonl is current")
+        sys.exit(1 if stale else 0)
+    for root in roots:
+        click.echo(f"wrote {bundled.write_rows(root)}")
