@@ -206,14 +206,16 @@ def tree_bytes(root: str, stop: int) -> int:
 class DiskWatch:
     """The disk cap of containers on an engine whose storage has no per-container quota (overlay2 on
     ext4, what most engines run: ``--storage-opt size`` needs XFS project quotas, which this kernel
-    lacks). One thread per process measures each watched container's writable layer every ``period``
-    seconds and kills a container past its cap; the cap is then overshot by at most one period of
-    writing. The layer is read on the host when the engine's storage is on this machine, else the engine
-    is asked for the container's size."""
+    lacks). One thread per process measures each watched container's writable layer and kills a
+    container past its cap. A container far below its cap is measured again only when writing at
+    ``rate`` bytes a second could have reached the cap (at least every ``period`` seconds), so 64 quiet
+    containers cost little; the cap is overshot by at most about a period of writing. The layer is read
+    on the host when the engine's storage is on this machine, else the engine is asked for its size."""
 
-    def __init__(self, period: float = 1.0) -> None:
-        self.period = period
+    def __init__(self, period: float = 1.0, rate: float = float(1 << 30)) -> None:
+        self.period, self.rate = period, rate
         self._watched: dict[str, tuple[str | None, int, Any]] = {}  # id -> (upper dir, cap, on_kill)
+        self._due: dict[str, float] = {}  # id -> when to measure it next
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
@@ -221,6 +223,7 @@ class DiskWatch:
         upper = (container.attrs.get("GraphDriver") or {}).get("Data", {}).get("UpperDir")
         with self._lock:
             self._watched[container.id] = (upper if upper and os.path.isdir(upper) else None, cap_mb << 20, on_kill)
+            self._due[container.id] = 0.0
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="swerun-disk-watch", daemon=True)
                 self._thread.start()
@@ -228,6 +231,7 @@ class DiskWatch:
     def unwatch(self, container_id: str) -> None:
         with self._lock:
             self._watched.pop(container_id, None)
+            self._due.pop(container_id, None)
 
     def _size(self, cid: str, upper: str | None, cap: int) -> int:
         if upper is not None:
@@ -239,16 +243,18 @@ class DiskWatch:
     def _run(self) -> None:
         while True:
             time.sleep(self.period)
+            now = time.monotonic()
             with self._lock:
-                watched = list(self._watched.items())
-            if not watched:
-                continue
+                watched = [(cid, w) for cid, w in self._watched.items() if self._due.get(cid, 0.0) <= now]
             for cid, (upper, cap, on_kill) in watched:
                 try:
                     used = self._size(cid, upper, cap)
                 except (APIError, NotFound, RequestsConnectionError, ValueError):
                     continue  # gone, or the engine is busy: the next round measures again
                 if used <= cap:
+                    with self._lock:
+                        if cid in self._due:
+                            self._due[cid] = time.monotonic() + max(0.0, (cap - used) / self.rate - self.period)
                     continue
                 self.unwatch(cid)
                 on_kill(f"it wrote more than its disk cap of {cap >> 20} MB")

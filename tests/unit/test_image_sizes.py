@@ -79,12 +79,15 @@ def cache(tmp_path, monkeypatch):
     return tmp_path / "cache"
 
 
-def test_bundled_figures_cover_every_repository_with_a_spec_and_say_whether_they_are_guesses():
+def test_bundled_figures_cover_every_verified_repository_and_say_whether_they_are_guesses():
+    """Verified's repositories have figures of their own; others (Multilingual's) fall back to the
+    defaults, which are guesses and say so."""
     assert bundled_sizes_path() == harness_dir() / "data" / "image_sizes.json"
     data = json.loads(bundled_sizes_path().read_text())
     specs = {p.stem.replace("__", "/", 1) for p in (harness_dir() / "specs").glob("*.yaml")
              if not p.stem.startswith("swerun-mini")}
-    assert specs == set(VERIFIED) and specs <= set(data["repos"])
+    assert set(VERIFIED) <= specs and set(VERIFIED) <= set(data["repos"])
+    specs = set(VERIFIED)
     entries = [data["base"]["*"], data["default"]["env"], data["default"]["instance"]]
     for repo in specs:
         assert "*" in data["repos"][repo]["env"] and "*" in data["repos"][repo]["instance"], repo
