@@ -26,7 +26,7 @@ def _run(tmp_path, preds: str, run_id: str) -> dict:
     res = swerun("eval", "--split", "polyglot", "--predictions", preds, "--run-id", run_id, "--results-dir",
                  str(tmp_path), "--timeout", "600", cwd=tmp_path)
     assert res.returncode in (0, 1), res.stderr[-3000:]
-    return json.loads(next((tmp_path / run_id).glob("*.json")).read_text())
+    return json.loads(next((tmp_path / run_id).glob(f"*.{run_id}.json")).read_text())
 
 
 def test_gold_resolves_and_empty_does_not(docker_engine, polyglot, tmp_path):
