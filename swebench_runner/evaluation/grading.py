@@ -82,10 +82,11 @@ def _all_pass(part: dict[str, list[str]]) -> bool:
     return not part["failure"]  # an empty list counts as all passing, as in the official grader
 
 
-def status_map_of(log: TestLog, parser: LogParser, official_fallback: bool) -> dict[str, TestStatus]:
-    sm = parser.parse(log.section or "")
+def status_map_of(log: TestLog, parser: LogParser, official_fallback: bool,
+                  instance_id: str | None = None) -> dict[str, TestStatus]:
+    sm = parser.parse(log.section or "", instance_id)
     if not sm and official_fallback:
-        sm = parser.parse(log.text)  # the official grader re-reads the whole log when the section is empty
+        sm = parser.parse(log.text, instance_id)  # the official grader re-reads the whole log when the section is empty
     return sm
 
 
@@ -94,7 +95,7 @@ def grade(instance: Instance, parser: LogParser, log: TestLog, *, strict: bool =
     empty = build_tests_status({}, instance.FAIL_TO_PASS, instance.PASS_TO_PASS)
     if log.bad_marker or log.section is None:
         return Grade({}, False, False, empty)
-    sm = status_map_of(log, parser, official_fallback=not strict)
+    sm = status_map_of(log, parser, official_fallback=not strict, instance_id=instance.instance_id)
     if not sm and not SUITE_RAN.search(log.text):
         return Grade({}, False, False, empty)
     if log.exit_code not in (None, 0) and sm and not any(s in FAILING for s in sm.values()):
@@ -102,7 +103,7 @@ def grade(instance: Instance, parser: LogParser, log: TestLog, *, strict: bool =
     violations: tuple[str, ...] = ()
     if strict:
         graded = set(instance.FAIL_TO_PASS) | set(instance.PASS_TO_PASS)
-        violations, sm = find_violations(log, parser, sm, graded)
+        violations, sm = find_violations(log, parser, sm, graded, instance_id=instance.instance_id)
     report = build_tests_status(sm, instance.FAIL_TO_PASS, instance.PASS_TO_PASS)
     resolved = _all_pass(report[F2P]) and _all_pass(report[P2P]) and not violations
     return Grade(sm, True, resolved, report, violations)

@@ -20,12 +20,12 @@ _PASSING = {TestStatus.PASSED, TestStatus.XFAIL}
 _FAILING = {TestStatus.FAILED, TestStatus.ERROR}
 
 
-def find_violations(log: TestLog, parser: LogParser, sm: dict[str, TestStatus],
-                    graded: set[str]) -> tuple[tuple[str, ...], dict[str, TestStatus]]:
+def find_violations(log: TestLog, parser: LogParser, sm: dict[str, TestStatus], graded: set[str],
+                    instance_id: str | None = None) -> tuple[tuple[str, ...], dict[str, TestStatus]]:
     """Return the violations found and the status map with contradicted tests marked FAILED."""
     section = log.section or ""
     seen: dict[str, set[TestStatus]] = {}
-    for test, status in parser.events(section):
+    for test, status in parser.events_for(section, instance_id):
         seen.setdefault(test, set()).add(status)
     if parser.family == "pytest":
         # Nested pytest sessions (pytest's own suite) print progress columns such as "[100%]" after
@@ -45,7 +45,7 @@ def find_violations(log: TestLog, parser: LogParser, sm: dict[str, TestStatus],
         # nested sessions (pytest's own suite) print theirs earlier, inside captured output.
         head = section.rfind(SHORT_SUMMARY)
         tail = section[head:] if head >= 0 else section
-        passed_lines = {t for t, st in parser.events(tail) if st is TestStatus.PASSED and "::" in t}
+        passed_lines = {t for t, st in parser.events_for(tail, instance_id) if st is TestStatus.PASSED and "::" in t}
         if counts is None and passed_lines & graded:
             violations.append("pytest printed no final summary line, yet graded tests are reported passed")
         elif counts is not None and len(passed_lines) > counts.get("passed", 0):

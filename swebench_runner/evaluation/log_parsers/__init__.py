@@ -12,6 +12,14 @@ so nothing is lost by leaving it out. One deliberate difference: the official pa
 word starts a status line (``ERROR:`` from pytest's ``ERROR: usage: ...``, printed by nested sessions
 in pytest's own suite), while ours emit only real statuses, so a status map never holds a value
 outside ``TestStatus``. On the real logs such entries never name a graded test.
+
+The SWE-bench Multilingual parsers (go, rust, java, javascript, php, ruby, c) are registered under the
+full names the dataset rows give in ``log_parser`` (``parse_log_cargo``), because one of them,
+``parse_log_doctest`` (C++ doctest's XML), would otherwise collide with our Python ``doctest``. Two of
+them choose their format by the instance (jekyll and immutable-js ran different runners over time), so
+a parser may ask for the instance id: ``register(..., wants_instance=True)``, then ``parse(log,
+instance_id)``. Their deliberate differences from swebench are listed in their modules and in
+``tests/parity/test_multilingual_parity.py``.
 """
 
 from __future__ import annotations
@@ -23,7 +31,8 @@ from ...errors import SpecError
 from ...types import TestStatus
 
 Event = tuple[str, TestStatus]
-EventFn = Callable[[str], Iterable[Event]]
+# ``fn(log)``; a parser registered with ``wants_instance`` is called ``fn(log, instance_id)`` instead.
+EventFn = Callable[..., Iterable[Event]]
 
 
 @dataclass(frozen=True)
@@ -37,18 +46,25 @@ class LogParser:
     # one runner (pytest's final summary bar) should test this, not the parser's name, because the
     # per-repository names (flask, requests, astropy, ...) are pytest parsers too.
     family: str = ""
+    # The format depends on the instance (swebench's jekyll and immutable-js parsers read the PR number
+    # from the instance id): ``events`` then takes the id as a second argument, None when unknown.
+    wants_instance: bool = False
 
-    def parse(self, log: str) -> dict[str, TestStatus]:
-        return dict(self.events(log))
+    def events_for(self, log: str, instance_id: str | None = None) -> Iterable[Event]:
+        """The events of ``log``; the instance id reaches only parsers that want it."""
+        return self.events(log, instance_id) if self.wants_instance else self.events(log)
+
+    def parse(self, log: str, instance_id: str | None = None) -> dict[str, TestStatus]:
+        return dict(self.events_for(log, instance_id))
 
 
 REGISTRY: dict[str, LogParser] = {}
 
 
-def register(name: str, *, exit_code_reliable: bool = True,
-             family: str | None = None) -> Callable[[EventFn], EventFn]:
+def register(name: str, *, exit_code_reliable: bool = True, family: str | None = None,
+             wants_instance: bool = False) -> Callable[[EventFn], EventFn]:
     def deco(fn: EventFn) -> EventFn:
-        REGISTRY[name] = LogParser(name, fn, exit_code_reliable, family or name)
+        REGISTRY[name] = LogParser(name, fn, exit_code_reliable, family or name, wants_instance)
         return fn
 
     return deco
@@ -57,7 +73,12 @@ def register(name: str, *, exit_code_reliable: bool = True,
 def alias(name: str, of: str) -> None:
     """Register ``name`` as another name for parser ``of`` (the official registry does the same)."""
     target = REGISTRY[of]
-    REGISTRY[name] = LogParser(name, target.events, target.exit_code_reliable, target.family)
+    REGISTRY[name] = LogParser(name, target.events, target.exit_code_reliable, target.family, target.wants_instance)
+
+
+def known_parser(name: str) -> bool:
+    _load_all()
+    return name in REGISTRY
 
 
 def get_parser(name: str) -> LogParser:
@@ -70,7 +91,8 @@ def get_parser(name: str) -> LogParser:
 
 
 def _load_all() -> None:
-    from . import django, doctest, pytest, repos, sympy, unittest  # noqa: F401  (modules register themselves)
+    # The modules register themselves; c, go, java, javascript, php, ruby and rust are SWE-bench Multilingual's.
+    from . import c, django, doctest, go, java, javascript, php, pytest, repos, ruby, rust, sympy, unittest  # noqa: F401
 
 
 def lines(log: str) -> Iterator[str]:
