@@ -28,9 +28,14 @@ def layout(instance: Instance) -> Layout:
 
 
 def parser_name(instance: Instance, spec_parser: str | None) -> str | None:
-    """The row's own parser (``parse_log_<name>`` in 5.x rows) where it names one, else the spec's."""
+    """The row's own parser (``parse_log_<name>`` in 5.x rows) where it names one, else the spec's. The
+    Multilingual parsers are registered under their full official names (``parse_log_doctest`` is C++'s
+    doctest, not our Python one); the Python ones under the short names the specs use."""
     if instance.log_parser:
-        return instance.log_parser.removeprefix("parse_log_")
+        from .evaluation.log_parsers import known_parser
+
+        name = instance.log_parser
+        return name if known_parser(name) else name.removeprefix("parse_log_")
     return spec_parser
 
 

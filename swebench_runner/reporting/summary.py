@@ -128,7 +128,7 @@ def observed_statuses(instance: Instance | None, output: str | None,
         log.debug("%s: no log parser (%s)", instance.instance_id, exc)
         return None
     tl = testlog.read(output, _nonce(output))
-    return parser.parse(tl.section) if tl.section is not None else None
+    return parser.parse(tl.section, instance.instance_id) if tl.section is not None else None
 
 
 def _status_of(name: str, sm: dict[str, TestStatus]) -> str:
