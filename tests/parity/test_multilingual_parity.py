@@ -16,7 +16,6 @@ import importlib.metadata
 import importlib.util
 import json
 import os
-import sys
 import types
 from pathlib import Path
 
@@ -24,6 +23,8 @@ import pytest
 
 from swebench_runner.evaluation.log_parsers import get_parser
 from swebench_runner.types import TestStatus
+
+from .official_import import without_harness_init
 
 IN_CI = bool(os.environ.get("CI"))
 HAVE_SWEBENCH = importlib.util.find_spec("swebench") is not None
@@ -79,22 +80,9 @@ def official() -> dict:
 
 
 def _official_registry() -> dict:
-    """Load ``swebench.harness.log_parsers`` under a bare stand-in for ``swebench.harness`` (whose
-    ``__init__`` imports docker, datasets and modal), then drop every module loaded under it, so a
-    later ``import swebench.harness`` gets the real package. The functions keep their own globals."""
-    if "swebench.harness" in sys.modules:
-        return importlib.import_module("swebench.harness.log_parsers").PARSER_REGISTRY
-    root = importlib.util.find_spec("swebench")
-    if root is None or not root.submodule_search_locations:
-        raise ImportError("no module named 'swebench'")
-    stub = types.ModuleType("swebench.harness")
-    stub.__path__ = [str(Path(root.submodule_search_locations[0]) / "harness")]
-    sys.modules["swebench.harness"] = stub
-    try:
-        return dict(importlib.import_module("swebench.harness.log_parsers").PARSER_REGISTRY)
-    finally:
-        for name in [n for n in sys.modules if n == "swebench.harness" or n.startswith("swebench.harness.")]:
-            del sys.modules[name]
+    """The official parser registry, imported without the harness package's start-up."""
+    return without_harness_init(
+        lambda: dict(importlib.import_module("swebench.harness.log_parsers").PARSER_REGISTRY))
 
 
 def ours(name: str, text: str, instance_id: str | None) -> dict[str, str]:

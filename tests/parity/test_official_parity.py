@@ -21,10 +21,8 @@ import importlib.util
 import json
 import os
 import re
-import sys
 import types
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
@@ -35,6 +33,7 @@ from swebench_runner.types import Instance, TestStatus
 
 from ..conftest import swebench_file, swebench_members, swebench_rows
 from ..parsers.logsnippets import INDEX, read_bytes
+from .official_import import without_harness_init
 
 IN_CI = bool(os.environ.get("CI"))
 HAVE_SWEBENCH = importlib.util.find_spec("swebench") is not None
@@ -118,26 +117,8 @@ def official():
 
 
 def _import_official():
-    """Import swebench's grading, parsers and constants without running ``swebench/harness/__init__.py``.
-
-    That file imports docker, datasets and modal (about 3 s of CPU), none of which the grader or the
-    parsers use. A bare package object stands in while the modules load; afterwards every module
-    loaded under it leaves ``sys.modules`` again, so a later ``import swebench.harness`` anywhere in
-    the session gets the real, complete package.
-    """
-    if "swebench.harness" in sys.modules:
-        return _official_modules()
-    root = importlib.util.find_spec("swebench")
-    if root is None or not root.submodule_search_locations:
-        raise ImportError("no module named 'swebench'")
-    stub = types.ModuleType("swebench.harness")
-    stub.__path__ = [str(Path(root.submodule_search_locations[0]) / "harness")]
-    sys.modules["swebench.harness"] = stub
-    try:
-        return _official_modules()
-    finally:
-        for name in [n for n in sys.modules if n == "swebench.harness" or n.startswith("swebench.harness.")]:
-            del sys.modules[name]
+    """swebench's grading, parsers and constants, imported without the harness package's start-up."""
+    return without_harness_init(_official_modules)
 
 
 def _official_modules():
