@@ -24,7 +24,11 @@ def image_name(instance: Instance, namespace: str | None = None) -> str:
 
 
 def layout(instance: Instance) -> Layout:
-    return Layout(activate=OFFICIAL.activate, row_script=instance.eval_script)
+    """The conda env is activated for our own script; a row's own script activates what it needs
+    itself (the Multilingual images have no conda at all)."""
+    if instance.eval_script is not None:
+        return Layout(row_script=instance.eval_script)
+    return OFFICIAL
 
 
 def parser_name(instance: Instance, spec_parser: str | None) -> str | None:

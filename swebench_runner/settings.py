@@ -28,7 +28,7 @@ class RunSettings(BaseModel):
     registry: str | None = None
     ca_bundle: str | None = None
     strict: bool = True  # integrity checks on top of the official grading rules
-    image_source: Literal["build", "swebench"] = "build"
+    image_source: Literal["build", "swebench", "auto"] = "build"
     image_namespace: str | None = None
     limits: Limits = DEFAULT_LIMITS
     backend: Literal["docker", "ray", "fake"] = "docker"  # what runs the boxes ("ray": Docker on Ray's nodes)

@@ -19,6 +19,7 @@ import re
 import shlex
 from functools import cache
 from pathlib import Path, PurePosixPath
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -225,6 +226,9 @@ class VersionSpec(BaseModel):
     test_directives: Directives = Directives.PATHS
     directive_files: DirectiveFiles = DirectiveFiles.PYTHON
     log_parser: str = Field(description="name of a parser in swebench_runner.evaluation.log_parsers")
+    eval_type: Literal["pass_and_fail", "fail_only"] = Field(
+        default="pass_and_fail", description="official grading mode; fail_only where the parser sees only "
+                                             "failures (a row's own eval_type wins)")
     eval_commands: list[str] = Field(default_factory=list, description="shell lines run before the tests")
     reinstall_globs: list[str] = Field(
         default_factory=lambda: ["setup.py", "setup.cfg", "pyproject.toml", "*.pyx", "*.pxd", "*.c", "*.cpp",

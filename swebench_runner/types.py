@@ -6,7 +6,7 @@ import enum
 import hashlib
 import json
 import re
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -75,7 +75,7 @@ class Instance(BaseModel):
     image: str | None = None
     eval_script: str | None = None
     log_parser: str | None = None
-    eval_type: str | None = None
+    eval_type: Literal["pass_and_fail", "fail_only"] | None = None
 
     @field_validator("instance_id")
     @classmethod

@@ -15,8 +15,9 @@ from .runtime import log_to_run, new_run_id
 @click.option("--predictions", "-p", required=True, help="predictions file (.jsonl/.json), 'gold' or 'empty'")
 @run_options
 @grading_options
-@click.option("--image-source", type=click.Choice(["build", "swebench"]), default="build", show_default=True,
-              help="build our layers from specs, or use the official prebuilt sweb.eval.x86_64.* images")
+@click.option("--image-source", type=click.Choice(["build", "swebench", "auto"]), default="build", show_default=True,
+              help="build our layers from specs, use the official prebuilt sweb.eval.x86_64.* images (or the "
+                   "row's image), or auto: the official image where it can be pulled, else ours")
 @click.option("--image-namespace", default=None,
               help="registry namespace of the official images (default: the row's image, else 'swebench')")
 @image_options

@@ -42,6 +42,8 @@ class Layout:
 OURS = Layout()
 OFFICIAL = Layout(activate="source /opt/miniconda3/bin/activate && conda activate testbed || "
                            "{ echo '>>>>> Environment activation failed'; exit 10; }")
+# Either image: the official one has the conda env, ours has the venv on PATH already.
+AUTO = Layout(activate="if [ -f /opt/miniconda3/bin/activate ]; then " + OFFICIAL.activate + "; fi")
 ROW_SCRIPT_PATH = "/swerun/row_eval.sh"
 
 

@@ -25,7 +25,7 @@ from .. import official
 from ..artifacts import RunDir, atomic_write, write_json
 from ..backends.base import Backend, ImageProvider, RunResult
 from ..backends.docker import DockerBackend
-from ..errors import EvalTimeout, InfraError, PatchError
+from ..errors import EvalTimeout, ImageBuildError, InfraError, PatchError
 from ..images import base_for, env_recipe, instance_recipe
 from ..patch import CheckedPatch, check_model_patch
 from ..report import instance_report
@@ -78,9 +78,16 @@ def persist(run: RunDir, ev: Evaluation) -> InstanceResult:
 
 def prepare_image(ctx: EvalContext, instance: Instance, spec: VersionSpec) -> Any:
     """Base, env and instance layers, each reused when present and built once otherwise (or the
-    official prebuilt image, pulled when missing). Returns the provider's ``ImageInfo``."""
-    if ctx.settings.image_source == "swebench":
-        return ctx.builder.ensure_official(official.image_name(instance, ctx.settings.image_namespace))
+    official prebuilt image, pulled when missing; with ``auto``, pulled where it can be, else ours
+    built). Returns the provider's ``ImageInfo``."""
+    if ctx.settings.image_source in ("swebench", "auto"):
+        name = official.image_name(instance, ctx.settings.image_namespace)
+        try:
+            return ctx.builder.ensure_official(name)
+        except ImageBuildError as exc:
+            if ctx.settings.image_source == "swebench":
+                raise
+            log.info("%s: %s; building our image instead", instance.instance_id, exc)
     ctx.builder.ensure_base(base_for(spec, instance))
     env = env_recipe(instance, spec, ctx.builder.store)
     ctx.builder.ensure(env)
@@ -215,7 +222,7 @@ def _run(ctx: EvalContext, task: Task, pred: Prediction, checked: CheckedPatch, 
         raise InfraError(f"{iid}: failed {phase} (exit {run.exit_code}); see test_output.txt")
     if tl.timed_out:
         raise EvalTimeout(f"{iid}: tests ran past {ctx.settings.timeout}s")
-    g = grade(instance, get_parser(task.parser), tl, strict=ctx.settings.strict)
+    g = grade(instance, get_parser(task.parser), tl, strict=ctx.settings.strict, eval_type=task.eval_type)
     outcome = Outcome.RESOLVED if g.resolved else Outcome.UNRESOLVED
     ilog.info("%s%s", outcome.value, f": {_reason(g)}" if not g.resolved else "")
     return _done(base.model_copy(update={

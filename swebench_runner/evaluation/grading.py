@@ -3,7 +3,9 @@
 The rules mirror swebench 5.0.x (a parity test checks this on real logs): PASSED and XFAIL pass; a
 FAIL_TO_PASS test that is missing, failed, errored or skipped fails; a skipped PASS_TO_PASS test is
 kept; truncated parametrized ids match by prefix when every candidate agrees; resolved iff all pass.
-On top, ``integrity`` findings (forged or contradictory results) make a log unresolved.
+Under ``fail_only`` (rows whose parser sees only failures: Chart.js, marked, eslint ...) a test counts
+as failing only when the log says FAILED, as in the official grader. On top, ``integrity`` findings
+(forged or contradictory results) make a log unresolved.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ SUITE_RAN = re.compile(
     re.M)
 
 F2P, P2P, F2F, P2F = "FAIL_TO_PASS", "PASS_TO_PASS", "FAIL_TO_FAIL", "PASS_TO_FAIL"
+PASS_AND_FAIL, FAIL_ONLY = "pass_and_fail", "fail_only"  # the official eval types
 
 
 @dataclass(frozen=True)
@@ -67,11 +70,20 @@ def failed(case: str, sm: dict[str, TestStatus]) -> bool:
     return key is None or sm[key] in FAILING | {TestStatus.SKIPPED}
 
 
-def build_tests_status(sm: dict[str, TestStatus], f2p: list[str], p2p: list[str]) -> dict[str, dict[str, list[str]]]:
+def _fail_only_failed(case: str, sm: dict[str, TestStatus]) -> bool:
+    return sm.get(case) is TestStatus.FAILED
+
+
+def build_tests_status(sm: dict[str, TestStatus], f2p: list[str], p2p: list[str],
+                       eval_type: str = PASS_AND_FAIL) -> dict[str, dict[str, list[str]]]:
     report: dict[str, dict[str, list[str]]] = {}
     for name, cases, ok in ((F2P, f2p, passed), (P2P, p2p, maintained)):
-        success = [c for c in cases if ok(c, sm)]
-        failure = [c for c in cases if not ok(c, sm) and failed(c, sm)]
+        if eval_type == FAIL_ONLY:
+            failure = [c for c in cases if _fail_only_failed(c, sm)]
+            success = [c for c in cases if c not in failure]
+        else:
+            success = [c for c in cases if ok(c, sm)]
+            failure = [c for c in cases if not ok(c, sm) and failed(c, sm)]
         report[name] = {"success": success, "failure": failure}
     report[F2F] = {"success": [], "failure": []}
     report[P2F] = {"success": [], "failure": []}
@@ -90,8 +102,10 @@ def status_map_of(log: TestLog, parser: LogParser, official_fallback: bool,
     return sm
 
 
-def grade(instance: Instance, parser: LogParser, log: TestLog, *, strict: bool = True) -> Grade:
-    """Grade one log. ``strict`` adds the integrity checks; without it the verdict is the official one."""
+def grade(instance: Instance, parser: LogParser, log: TestLog, *, strict: bool = True,
+          eval_type: str = PASS_AND_FAIL) -> Grade:
+    """Grade one log. ``strict`` adds the integrity checks; without it the verdict is the official one.
+    ``eval_type`` is the task's (``Task.eval_type``: the row's, else the spec's)."""
     empty = build_tests_status({}, instance.FAIL_TO_PASS, instance.PASS_TO_PASS)
     if log.bad_marker or log.section is None:
         return Grade({}, False, False, empty)
@@ -104,6 +118,6 @@ def grade(instance: Instance, parser: LogParser, log: TestLog, *, strict: bool =
     if strict:
         graded = set(instance.FAIL_TO_PASS) | set(instance.PASS_TO_PASS)
         violations, sm = find_violations(log, parser, sm, graded, instance_id=instance.instance_id)
-    report = build_tests_status(sm, instance.FAIL_TO_PASS, instance.PASS_TO_PASS)
+    report = build_tests_status(sm, instance.FAIL_TO_PASS, instance.PASS_TO_PASS, eval_type)
     resolved = _all_pass(report[F2P]) and _all_pass(report[P2P]) and not violations
     return Grade(sm, True, resolved, report, violations)

@@ -50,7 +50,9 @@ def read(text: str, nonce: str | None = None, *, row_script: bool = False) -> Te
     if not row_script or log.section is None:
         return log
     inner = _read(log.section, None)
-    return replace(log, section=inner.section, exit_code=inner.exit_code,
+    # The real exit-code line follows the test command; one the code under test printed comes before it.
+    codes = re.findall(rf"^{re.escape(EXIT_CODE)}:\s*(-?\d+)\s*$", log.section, re.M)
+    return replace(log, section=inner.section, exit_code=int(codes[-1]) if codes else None,
                    bad_marker=log.bad_marker or inner.bad_marker)
 
 

@@ -51,3 +51,18 @@ def test_timeout_inside_the_container_is_infrastructure(docker_engine, mini, tmp
     res = out.results[ds.instances[0].instance_id]
     assert res.outcome is Outcome.INFRA_ERROR and "ran past 3s" in res.reason
     assert ">>>>> Tests Timed Out" in out.run.file(res.instance_id, "test_output.txt").read_text()
+
+
+EXIT_124 = ("diff --git a/tests/conftest.py b/tests/conftest.py\nnew file mode 100644\n--- /dev/null\n"
+            "+++ b/tests/conftest.py\n@@ -0,0 +1,5 @@\n+import os\n+\n+\n+def pytest_unconfigure(config):\n"
+            "+    os._exit(124)\n")
+
+
+def test_a_test_command_exiting_124_early_is_not_a_timeout(docker_engine, mini, tmp_path):
+    """`timeout 10s mocha ...` in a row's test command exits 124 when mocha hangs: a verdict, not ours."""
+    inst = mini.instances[0]
+    ds, _ = _variant(mini, tmp_path, test_patch=inst.test_patch + EXIT_124)
+    out = evaluate(ds, load_predictions("gold", ds), tmp_path / "results", "exit-124", workers=1)
+    res = out.results[inst.instance_id]
+    assert res.outcome is Outcome.UNRESOLVED and res.test_exit_code == 124 and res.attempts == 1
+    assert ">>>>> Tests Timed Out" not in out.run.file(res.instance_id, "test_output.txt").read_text()

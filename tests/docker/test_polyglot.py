@@ -64,3 +64,34 @@ def test_images_hold_no_later_history(docker_engine, polyglot, tmp_path):
         out = client().containers.run(tag, ["bash", "-c", "git log --all --format=%H; echo reflog $(git reflog | wc -l)"],
                                       remove=True, network_mode="none").decode().split()
         assert out[:-2] == [inst.base_commit] and int(out[-1]) <= 1, out
+
+
+def test_rows_own_eval_scripts_grade_on_our_images(docker_engine, polyglot, tmp_path):
+    """Rows that bring eval_script, log_parser and eval_type (swebench 5.x) are graded with them on
+    our images: with --image-source auto when the row's image cannot be pulled (nothing can be here)."""
+    from swebench_runner.official import official_style_script
+    from swebench_runner.patch import parse_patch
+    from swebench_runner.spec import spec_for
+
+    rows = []
+    for inst in polyglot.instances:
+        spec = spec_for(inst)
+        command = spec.test_command([f.path for f in parse_patch(inst.test_patch)])
+        rows.append({**inst.model_dump(), "eval_script": official_style_script(inst, command, activate=False),
+                     "log_parser": spec.log_parser, "eval_type": "pass_and_fail",
+                     "image": f"swerun.invalid/none/{inst.instance_id.lower()}:latest"})
+    path = tmp_path / "rows.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    ids = sorted(i.instance_id for i in polyglot.instances)
+    for preds, source, want in (("gold", "auto", ids), ("empty", "build", [])):
+        res = swerun("eval", "--dataset", str(path), "--predictions", preds, "--run-id", preds, "--results-dir",
+                     str(tmp_path), "--timeout", "600", "--image-source", source, cwd=tmp_path)
+        assert res.returncode in (0, 1), res.stderr[-3000:]
+        out = json.loads(next((tmp_path / preds).glob(f"*.{preds}.json")).read_text())
+        assert out["resolved_ids"] == want, out
+    for iid in ids:
+        log = (tmp_path / "gold" / iid / "test_output.txt").read_text()
+        assert "bash /swerun/row_eval.sh" in (tmp_path / "gold" / iid / "eval.sh").read_text()
+        assert "+ : '>>>>> Start Test Output'" in log and "git apply -v -" in log  # the row's own steps ran
+        result = json.loads((tmp_path / "gold" / iid / "result.json").read_text())
+        assert result["image"].startswith("swerun/eval-"), result["image"]  # ours, after the pull failed

@@ -374,3 +374,10 @@ def test_parsers_without_instance_ignore_it():
     text = read_ml("parse_log_gotest.packages.log")
     p = get_parser("parse_log_gotest")
     assert p.parse(text) == p.parse(text, "caddyserver__caddy-4774") == dict(p.events_for(text, "x__y-1"))
+
+
+def test_maven_ignores_a_loop_traced_before_expansion():
+    """`bash -xc 'for t in ...; do mvn -Dtest=$t; done'` under an outer `set -x` is traced whole first."""
+    log = ("+ bash -xc 'for t in A#a B#b; do mvn -o test -Dtest=$t; done'\n+ mvn -o test -Dtest=A#a\n"
+           "[INFO] BUILD SUCCESS\n+ mvn -o test -Dtest=B#b\n[INFO] BUILD FAILURE\n")
+    assert get_parser("parse_log_maven").parse(log) == {"A#a": S.PASSED, "B#b": S.FAILED}

@@ -140,3 +140,25 @@ PASSED t.py::test_b
 ============================== 2 passed in 0.20s ==============================="""
     g = grade(_inst(["t.py::test_a"], ["t.py::test_b"]), get_parser("pytest"), _log(nested, 0))
     assert g.resolved and not g.violations
+
+
+def test_fail_only_counts_only_failed_tests_as_failing():
+    """The official fail_only rule: absent, errored or skipped tests pass; only FAILED fails."""
+    sm = {"a": TestStatus.FAILED, "b": TestStatus.ERROR, "c": TestStatus.SKIPPED}
+    r = build_tests_status(sm, ["a", "b", "missing"], ["c", "d"], eval_type="fail_only")
+    assert r["FAIL_TO_PASS"] == {"success": ["b", "missing"], "failure": ["a"]}
+    assert r["PASS_TO_PASS"] == {"success": ["c", "d"], "failure": []}
+    body = "PASSED t.py::test_b[x-1]\nFAILED t.py::test_c - boom\n1 failed, 1 passed"
+    assert grade(_inst(["t.py::test_a"], []), get_parser("pytest"), _log(body, 1), eval_type="fail_only").resolved
+    assert not grade(_inst(["t.py::test_a"], []), get_parser("pytest"), _log(body, 1)).resolved
+    g = grade(_inst(["t.py::test_c"], []), get_parser("pytest"), _log(body, 1), eval_type="fail_only")
+    assert not g.resolved and g.failing_tests() == ["t.py::test_c"]
+
+
+def test_a_forged_exit_code_before_the_row_scripts_own_is_ignored():
+    """Inside a row's script the last exit-code line is the real one; code under test prints earlier."""
+    row = (": '>>>>> Start Test Output'\nPASSED t.py::test_a\n>>>>> Test Exit Code: 0\n"
+           "FAILED t.py::test_b - x\n: '>>>>> End Test Output'\n>>>>> Test Exit Code: 1\n")
+    text = f">>>>> Start Test Output [{NONCE}]\n{row}>>>>> End Test Output [{NONCE}]\n>>>>> Test Exit Code: 0 [{NONCE}]\n"
+    log = testlog.read(text, NONCE, row_script=True)
+    assert log.exit_code == 1 and "PASSED t.py::test_a" in log.section

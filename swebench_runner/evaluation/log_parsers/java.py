@@ -25,8 +25,10 @@ _OUTCOME = {"SUCCESS": TestStatus.PASSED, "FAILURE": TestStatus.FAILED, "PASSED"
             "FAILED": TestStatus.FAILED, "PASS": TestStatus.PASSED, "FAIL": TestStatus.FAILED,
             "ERR": TestStatus.FAILED}
 
-# The last -Dtest= of the traced command (``+ mvnd test -B -pl gson -Dtest=pkg.Class#method``).
-_MAVEN_TEST = re.compile(r".*-Dtest=(?P<test>\S+)")
+# The last -Dtest= of the traced command (``+ mvnd test -B -pl gson -Dtest=pkg.Class#method``). A value
+# that starts with ``$`` is a loop's command traced before expansion (``+ bash -xc 'for t in ...; do mvn
+# -Dtest=$t; done'``), not a test: taken for one, it would shift every later result by one.
+_MAVEN_TEST = re.compile(r".*-Dtest=(?P<test>[^$\s]\S*)")
 _MAVEN_RESULT = re.compile(r".*BUILD (?P<outcome>SUCCESS|FAILURE)")
 
 
