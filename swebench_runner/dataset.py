@@ -1,13 +1,17 @@
-"""Loading task instances: bundled splits, local files (.json/.jsonl/.parquet) and Hugging Face ids.
+"""Loading task instances: bundled splits, local files (.json/.jsonl/.parquet), folders of v5 task
+folders (``DIR`` or ``DIR:split``) and Hugging Face ids.
 
-Every row is validated before any container starts; a bad row is refused with its file, line,
-instance id and field, so one typo never costs a night's run.
+Readers here only say where rows come from; what a row means is its format's (``formats``: SWE-bench
+rows, SWE-rebench, SWE-smith), chosen per row by its columns. Every row is mapped and validated
+before any container starts; a bad row is refused with its file, line, instance id and field, so one
+typo never costs a night's run.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +20,9 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from .errors import DatasetError
+from .errors import DatasetError, FormatError
+from .formats import format_for
+from .formats.task_folders import read_task_folders, tasks_root
 from .resources import datasets_dir
 from .types import Instance
 
@@ -50,18 +56,24 @@ def split_registry() -> dict[str, dict[str, str]]:
         return yaml.safe_load(f)
 
 
-def validate_row(row: Any, source: str) -> Instance:
-    """Turn one raw row into an ``Instance`` or raise a ``DatasetError`` naming the bad field."""
+def validate_row(row: Any, source: str, fmt: str | None = None) -> Instance:
+    """Map one raw row through its format onto an ``Instance``, or raise a ``DatasetError`` naming
+    the bad field."""
     iid = row.get("instance_id") if isinstance(row, dict) else None
+    iid = iid if isinstance(iid, str) else None
     if not isinstance(row, dict):
         raise DatasetError(f"row must be a JSON object, got {type(row).__name__}", source=source)
     try:
-        return Instance.model_validate(row)
+        return Instance.model_validate(format_for(row, fmt).to_instance(row))
+    except FormatError as exc:
+        raise DatasetError(exc.message, source=source, instance_id=iid, field=exc.field) from None
     except ValidationError as exc:
         err = exc.errors()[0]
         field = ".".join(str(p) for p in err["loc"]) or None
-        raise DatasetError(err["msg"], source=source, instance_id=iid if isinstance(iid, str) else None,
-                           field=field) from None
+        msg = err["msg"]
+        if field is None and (m := re.match(r"Value error, (\w+): (.*)", msg, re.S)):  # a record-level check
+            field, msg = m[1], m[2]
+        raise DatasetError(msg, source=source, instance_id=iid, field=field) from None
 
 
 def _rows_from_file(path: Path) -> Iterable[tuple[str, Any]]:
@@ -123,10 +135,27 @@ def _build(name: str, source: str, rows: Iterable[tuple[str, Any]]) -> Dataset:
     return Dataset(name, source, tuple(instances))
 
 
+def _task_folders(dataset: str) -> tuple[Path, str | None] | None:
+    """``DIR`` or ``DIR:split`` naming a folder of task folders, else None."""
+    head, sep, tail = dataset.rpartition(":")
+    for path, split in ((Path(dataset), None), (Path(head), tail) if sep else (None, None)):
+        if path is not None and path.is_dir() and tasks_root(path) is not None:
+            return path, split
+    return None
+
+
 def load_dataset(split: str | None = None, dataset: str | None = None) -> Dataset:
-    """Load by split name (``mini``, ``verified``, ...) or by ``--dataset`` (a path or ``HF_ID[:split]``)."""
+    """Load by split name (``mini``, ``verified``, ...) or by ``--dataset`` (a file, a folder of task
+    folders as ``DIR[:split]``, or ``HF_ID[:split]``)."""
     if dataset:
+        folders = _task_folders(dataset)
+        if folders is not None:
+            path, task_split = folders
+            return _build(path.name + (f"-{task_split}" if task_split else ""), dataset,
+                          read_task_folders(path, task_split))
         path = Path(dataset)
+        if path.is_dir():
+            raise DatasetError("holds no task folders (no */task.yaml in it or in its tasks/)", source=dataset)
         if path.exists():
             return _build(path.stem, str(path), _rows_from_file(path))
         if path.suffix.lower() in (".json", ".jsonl", ".parquet"):

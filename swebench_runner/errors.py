@@ -21,6 +21,7 @@ class InputError(SwerunError):
                  field: str | None = None) -> None:
         parts = [p for p in (source, instance_id and f"instance {instance_id}", field and f"field {field!r}") if p]
         super().__init__(f"{': '.join(parts)}: {message}" if parts else message)
+        self.message = message
         self.source = source
         self.instance_id = instance_id
         self.field = field
@@ -28,6 +29,11 @@ class InputError(SwerunError):
 
 class DatasetError(InputError):
     """A dataset row or split cannot be loaded or is malformed."""
+
+
+class FormatError(DatasetError):
+    """A row does not map onto an instance in its format (raised with the column as ``field``; the
+    dataset loader adds the file, line and instance)."""
 
 
 class PredictionsError(InputError):

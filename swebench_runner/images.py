@@ -393,18 +393,23 @@ def instance_recipe(instance: Instance, spec: VersionSpec, env: LayerRecipe,
     lines = [*_exports(spec), *toolchains.build_exports(spec.toolchains), "cd /testbed", *spec.pre_install,
              *spec.install,
              # an install that rewrites tracked files would show up in every diff: commit that state
-             f"if ! git diff --quiet HEAD; then env {ident} git commit -qam 'swerun: post-install state'; fi",
-             "git status --short"]
+             f"if ! git diff --quiet HEAD; then env {ident} git commit -qam 'swerun: post-install state'; fi"]
+    if instance.setup_patch is not None:  # the task's own starting state (SWE-smith's bug), as a plain commit
+        lines += ["git apply --index -v /swerun-build/setup.patch",
+                  f"env {ident} git commit -q --no-verify -m 'swerun: task starting state'"]
+    lines.append("git status --short")
     version = scm_version_for(instance, spec, store) if spec.scm_version and store else None
     envs = f"ENV {spec.scm_version.env_var}={version}\n" if version and spec.scm_version else ""
     if spec.uploaded_before_utc:  # the install, and any reinstall in an eval container, resolve as the env did
         envs += f"ENV PIP_UPLOADED_PRIOR_TO={spec.uploaded_before_utc}\n"
     files = {"Dockerfile": _template("instance.Dockerfile").replace("@PARENT@", env.tag).replace("@ENV@\n", envs),
              "build/ca.sh": _template("ca.sh"), "build/setup.sh": _script(lines)}
+    if instance.setup_patch is not None:
+        files["build/setup.patch"] = instance.setup_patch
     h = content_hash("instance", env.tag, instance.repo, instance.base_commit, files)
     tag = f"{IMAGE_PREFIX}/eval-{_slug(instance.instance_id)}:{h}"
     labels = {"swerun.layer": "instance", "swerun.repo": instance.repo, "swerun.instance": instance.instance_id,
-              "swerun.base_commit": instance.base_commit,
+              **({"swerun.base_commit": instance.base_commit} if instance.setup_patch is None else {}),
               **{k: v for k, v in env.labels.items() if k.startswith(("swerun.base", "swerun.python"))}}
     if version:
         labels["swerun.scm_version"] = version

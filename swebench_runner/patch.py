@@ -145,6 +145,71 @@ def check_model_patch(text: str) -> CheckedPatch:
 
 
 def split_test_files(test_patch: str) -> tuple[list[str], list[str]]:
-    """(files the test patch changes that exist at base, files it creates)."""
+    """(files the test patch changes that exist at base, files it creates); none without a test patch
+    (SWE-smith tasks have their tests in the repository)."""
+    if not test_patch.strip():
+        return [], []
     files = parse_patch(test_patch)
     return [f.path for f in files if not f.added], [f.path for f in files if f.added]
+
+
+_HUNK = re.compile(r"^@@ -(\d+(?:,\d+)?) \+(\d+(?:,\d+)?) @@(.*)$")
+_SWAPPED_HEADERS = {"new file mode": "deleted file mode", "deleted file mode": "new file mode",
+                    "old mode": "new mode", "new mode": "old mode"}
+
+
+def reverse_patch(text: str) -> str:
+    """The patch that undoes ``text`` (what ``git apply -R`` would apply), as text.
+
+    SWE-smith rows carry the change that introduces a bug; its reverse is the reference fix. Within a
+    run of changed lines the removals come first, as diff writes them. Renames and binary hunks are
+    not reversed (SWE-smith's bugs have neither); the tests check the result with git.
+    """
+    out: list[str] = []
+    minus: list[str] = []  # the reversed run of changed lines, removals and additions apart
+    plus: list[str] = []
+
+    def flush() -> None:
+        out.extend(minus + plus)
+        minus.clear()
+        plus.clear()
+
+    lines = text.splitlines(keepends=True)
+    last_run = minus  # the run the last changed line went to
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        body = line.rstrip("\n")
+        if line.startswith("\\") and (minus or plus):  # "\ No newline at end of file" follows its line
+            last_run.append(line)
+        elif line.startswith("+") and not body.startswith("+++ "):
+            minus.append("-" + line[1:])
+            last_run = minus
+        elif line.startswith("-") and not body.startswith("--- "):
+            plus.append("+" + line[1:])
+            last_run = plus
+        else:
+            flush()
+            if body.startswith("diff --git "):
+                parts = body.split(" ")
+                out.append(" ".join([*parts[:2], parts[3].replace("b/", "a/", 1), parts[2].replace("a/", "b/", 1)])
+                           + "\n")
+            elif body.startswith("index ") and ".." in body:
+                ids, _, mode = body[6:].partition(" ")
+                old, new = ids.split("..", 1)
+                out.append(f"index {new}..{old}{' ' + mode if mode else ''}\n")
+            elif any(body.startswith(k) for k in _SWAPPED_HEADERS):
+                key = next(k for k in _SWAPPED_HEADERS if body.startswith(k))
+                out.append(_SWAPPED_HEADERS[key] + body[len(key):] + "\n")
+            elif body.startswith("--- ") and i + 1 < len(lines) and lines[i + 1].startswith("+++ "):
+                old, new = body[4:], lines[i + 1].rstrip("\n")[4:]
+                out += [f"--- {new.replace('b/', 'a/', 1) if new != '/dev/null' else new}\n",
+                        f"+++ {old.replace('a/', 'b/', 1) if old != '/dev/null' else old}\n"]
+                i += 1
+            elif m := _HUNK.match(body):
+                out.append(f"@@ -{m[2]} +{m[1]} @@{m[3]}\n")
+            else:
+                out.append(line)
+        i += 1
+    flush()
+    return "".join(out)

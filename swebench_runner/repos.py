@@ -128,6 +128,8 @@ class RepoStore:
     def checkout(self, repo: str, commit: str, dest: Path) -> None:
         """``dest`` becomes a repository with ``commit`` checked out on branch ``main`` and nothing newer."""
         mirror = self.mirror(repo, commit)
+        if len(commit) < 40:  # SWE-smith names its snapshot by an abbreviated sha; a fetch needs it whole
+            commit = _git("rev-parse", "--verify", "--end-of-options", f"{commit}^{{commit}}", cwd=mirror)
         _git("init", "-q", "-b", "main", str(dest))
         _git("fetch", "-q", "--depth=1", "--no-tags", f"file://{mirror}", commit, cwd=dest)
         _git("checkout", "-q", "-B", "main", commit, cwd=dest)

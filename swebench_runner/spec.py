@@ -22,7 +22,7 @@ from pathlib import Path, PurePosixPath
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from .errors import SpecError
 from .resources import SPECS_ENV, harness_dir
@@ -210,11 +210,12 @@ class VersionSpec(BaseModel):
         default_factory=dict, description="requirement name -> replacement line ('' drops it), for packages "
                                           "that left PyPI, are named otherwise there, or cannot install on "
                                           "this Python")
-    pip_packages: list[str] = Field(default_factory=list, description="pinned requirements (name==version)")
     uploaded_before: str | None = Field(
         default=None, description="ISO date: after the bootstrap, pip sees only releases uploaded before it "
                                   "(pip >= 26 --uploaded-prior-to), so requirements the spec does not pin "
                                   "resolve as they did when the official image was built")
+    pip_packages: list[str] = Field(default_factory=list, description="pinned requirements (name==version); "
+                                                                      "with uploaded_before, names alone may do")
     env_post_install: list[str] = Field(
         default_factory=list, description="shell lines run in the env's venv after pip_packages (e.g. drop a "
                                           "released copy of the package whose dependencies the env keeps)")
@@ -252,10 +253,16 @@ class VersionSpec(BaseModel):
             raise ValueError("pip settings need python: without it the environment has no venv")
         return self
 
-    @field_validator("pip_packages", "bootstrap_packages")
+    @field_validator("bootstrap_packages")
     @classmethod
     def _pins(cls, v: list[str]) -> list[str]:
         return _pinned(v)
+
+    @field_validator("pip_packages")
+    @classmethod
+    def _pins_or_date(cls, v: list[str], info: ValidationInfo) -> list[str]:
+        # Unpinned requirements resolve the same way every time only when the index is frozen at a date.
+        return v if info.data.get("uploaded_before") else _pinned(v)
 
     @field_validator("test_cmd")
     @classmethod
@@ -384,6 +391,15 @@ def load_repo_spec(repo: str, root: Path | None = None) -> RepoSpec:
 
 
 def spec_for(instance: Instance, root: Path | None = None) -> VersionSpec:
+    """The instance's environment spec: its own inline one (SWE-rebench rows carry it), else the
+    repository's spec file, version ``instance.version``."""
+    if instance.spec is not None:
+        try:
+            return VersionSpec.model_validate(instance.spec)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            raise SpecError(err["msg"], source="the row's inline spec", instance_id=instance.instance_id,
+                            field=".".join(["spec", *(str(p) for p in err["loc"])])) from None
     repo_spec = load_repo_spec(instance.repo, root)
     try:
         return repo_spec.versions[instance.version]

@@ -8,11 +8,14 @@ import json
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 INSTANCE_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*__[A-Za-z0-9_.-]+-[0-9]+$")
+# SWE-smith names an instance by its repository snapshot and bug: owner__repo.<sha8>.<bug-kind>__<hash>
+SMITH_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*__[A-Za-z0-9_.-]+\.[0-9a-f]{7,40}\.[A-Za-z0-9_.-]+$")
 REPO_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9_.-]+$")
 SHA_RE = re.compile(r"^[0-9a-f]{40}$")
+SHORT_SHA_RE = re.compile(r"^[0-9a-f]{7,40}$")
 
 
 class TestStatus(str, enum.Enum):
@@ -53,6 +56,11 @@ def _json_list(value: Any) -> list[str]:
     return value
 
 
+def _field_error(field: str, message: str) -> ValueError:
+    """A model-level check's error, told apart by field (``dataset.validate_row`` reports it)."""
+    return ValueError(f"{field}: {message}")
+
+
 class Instance(BaseModel):
     """One SWE-bench task instance (a dataset row). Unknown columns are kept, not rejected."""
 
@@ -62,7 +70,7 @@ class Instance(BaseModel):
     repo: str
     base_commit: str
     patch: str = ""
-    test_patch: str
+    test_patch: str = ""
     problem_statement: str = ""
     hints_text: str = ""
     created_at: str = ""
@@ -76,12 +84,18 @@ class Instance(BaseModel):
     eval_script: str | None = None
     log_parser: str | None = None
     eval_type: Literal["pass_and_fail", "fail_only"] | None = None
+    # What the other dataset formats (swebench_runner/formats) map onto; SWE-bench rows leave them empty.
+    image_assets: dict[str, list[Any]] | None = None  # Multimodal: {"test_patch": [{"path", "url"}], ...}
+    assets: dict[str, str] = Field(default_factory=dict)  # repo path -> host file (a task folder's test_assets/)
+    spec: dict[str, Any] | None = None  # an inline environment spec (SWE-rebench's install_config, mapped)
+    setup_patch: str | None = None  # applied and committed in the instance image (SWE-smith's bug)
+    dockerfile: str | None = None  # a task folder's own Dockerfile, kept for the record
 
     @field_validator("instance_id")
     @classmethod
     def _check_id(cls, v: str) -> str:
-        if not INSTANCE_ID_RE.match(v):
-            raise ValueError("must look like owner__repo-NUMBER")
+        if not (INSTANCE_ID_RE.match(v) or SMITH_ID_RE.match(v)):
+            raise ValueError("must look like owner__repo-NUMBER (or SWE-smith's owner__repo.SHA.BUG)")
         return v
 
     @field_validator("repo")
@@ -94,7 +108,7 @@ class Instance(BaseModel):
     @field_validator("base_commit", "environment_setup_commit")
     @classmethod
     def _check_sha(cls, v: str | None) -> str | None:
-        if v is not None and not SHA_RE.match(v):
+        if v is not None and not SHORT_SHA_RE.match(v):
             raise ValueError("must be a full 40-character lowercase hex commit sha")
         return v
 
@@ -110,12 +124,18 @@ class Instance(BaseModel):
     def _lists(cls, v: Any) -> list[str]:
         return _json_list(v)
 
-    @field_validator("test_patch")
-    @classmethod
-    def _nonempty_test_patch(cls, v: str) -> str:
-        if not v.strip():
-            raise ValueError("is empty: an instance needs tests to evaluate against")
-        return v
+    @model_validator(mode="after")
+    def _tests_and_commits(self) -> Instance:
+        # A task whose image carries its own change (SWE-smith's bug on a snapshot) has its tests in the
+        # repository already, and names its snapshot by an abbreviated sha; every other row needs both.
+        if self.setup_patch is None:
+            if not self.test_patch.strip():
+                raise _field_error("test_patch", "is empty: an instance needs tests to evaluate against")
+            for name in ("base_commit", "environment_setup_commit"):
+                value = getattr(self, name)
+                if value is not None and not SHA_RE.match(value):
+                    raise _field_error(name, "must be a full 40-character lowercase hex commit sha")
+        return self
 
     @property
     def owner(self) -> str:

@@ -47,6 +47,16 @@ AUTO = Layout(activate="if [ -f /opt/miniconda3/bin/activate ]; then " + OFFICIA
 ROW_SCRIPT_PATH = "/swerun/row_eval.sh"
 
 
+def with_assets(row_script: str, restore: list[str]) -> str:
+    """Put the asset-restoring lines just before the row script's start marker: after its own reset
+    and test patch, before its tests (where the official harness puts them)."""
+    if not restore:
+        return row_script
+    lines = row_script.splitlines()
+    at = next((i for i, line in enumerate(lines) if START in line), len(lines))
+    return "\n".join([*lines[:at], *restore, *lines[at:]]) + "\n"
+
+
 def with_exit_code(row_script: str) -> str:
     """Make a row's eval script print its test command's exit status after the end marker.
 
@@ -80,8 +90,18 @@ def _words(items: list[str]) -> str:
     return " ".join(shlex.quote(i) for i in items)
 
 
+def _test_files(instance: Instance) -> list[str]:
+    """The files the tests are in: the test patch's, in its order; for a task whose tests are in the
+    repository already (no test patch), the files its test ids name (``path::name``)."""
+    if instance.test_patch.strip():
+        return [f.path for f in parse_patch(instance.test_patch)]
+    ids = [t.split("::", 1)[0] for t in instance.FAIL_TO_PASS + instance.PASS_TO_PASS if "::" in t]
+    return list(dict.fromkeys(ids))
+
+
 def render(instance: Instance, spec: VersionSpec, patch: CheckedPatch | None, timeout: int,
-           layout: Layout = OURS) -> EvalPlan:
+           layout: Layout = OURS, restore: list[str] | None = None) -> EvalPlan:
+    """``restore``: lines that put staged test assets in place after the test patch."""
     existing, created = split_test_files(instance.test_patch)
     reinstall = bool(patch and patch.touches(spec.reinstall_globs))
     paths = patch.paths if patch else []
@@ -97,9 +117,10 @@ def render(instance: Instance, spec: VersionSpec, patch: CheckedPatch | None, ti
     install = (["echo '>>>>> Reinstalling (the patch touches build files)'"]
                + [f"{{ {line}\n}} || echo '>>>>> Reinstall failed; running the tests anyway'" for line in spec.install]
                if reinstall else [])
-    test_command = spec.test_command([f.path for f in parse_patch(instance.test_patch)])  # the patch's order
-    test_setup = ["echo '>>>>> Resetting test files'", *reset,
-                  f"git apply -v /swerun/test.patch || {{ echo {shlex.quote(TEST_PATCH_FAILED)}; exit {EXIT_TEST_PATCH}; }}"]
+    test_command = spec.test_command(_test_files(instance))
+    apply_tests = ([f"git apply -v /swerun/test.patch || {{ echo {shlex.quote(TEST_PATCH_FAILED)}; "
+                    f"exit {EXIT_TEST_PATCH}; }}"] if instance.test_patch.strip() else [])
+    test_setup = ["echo '>>>>> Resetting test files'", *reset, *apply_tests, *(restore or [])]
     eval_commands = list(spec.eval_commands)
     if layout.row_script is not None:  # the row's script resets, applies the test patch and runs the tests
         test_setup, eval_commands, test_command = [":"], [], f"bash {ROW_SCRIPT_PATH}"

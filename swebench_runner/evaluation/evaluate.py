@@ -33,7 +33,7 @@ from ..settings import RunSettings
 from ..spec import VersionSpec
 from ..tasks import Task, resolve_task, spec_hash
 from ..types import Instance, InstanceResult, Outcome, Prediction
-from . import eval_script, testlog
+from . import assets, eval_script, testlog
 from .grading import Grade, grade
 from .log_parsers import get_parser
 
@@ -168,12 +168,17 @@ def _execute(ctx: EvalContext, task: Task, checked: CheckedPatch, image: Any, il
              files: dict[str, str]) -> tuple[RunResult, testlog.TestLog]:
     """Render the eval script, run it once in a fresh container, keep its files, read the log."""
     instance, iid = task.instance, task.instance_id
-    plan = eval_script.render(instance, task.spec, checked, ctx.settings.timeout, task.layout)
+    staged = assets.collect(instance)
+    restore = assets.restore_lines(sorted(staged))
+    row = task.layout.row_script
+    plan = eval_script.render(instance, task.spec, checked, ctx.settings.timeout, task.layout,
+                              restore=restore if row is None else None)
     files["eval.sh"] = plan.script
-    inputs = {"swerun/model.patch": checked.text, "swerun/test.patch": instance.test_patch,
-              "swerun/eval.sh": plan.script}
-    if task.layout.row_script is not None:
-        inputs["swerun/row_eval.sh"] = eval_script.with_exit_code(task.layout.row_script)
+    inputs: dict[str, str | bytes] = {"swerun/model.patch": checked.text, "swerun/test.patch": instance.test_patch,
+                                      "swerun/eval.sh": plan.script}
+    inputs.update({assets.staged_name(path): data for path, data in staged.items()})
+    if row is not None:
+        inputs["swerun/row_eval.sh"] = eval_script.with_exit_code(eval_script.with_assets(row, restore))
     nonce = secrets.token_hex(12)
     ilog.info("running tests: %s%s", plan.test_command, " (after reinstall)" if plan.reinstall else "")
     run = ctx.backend.run_script(

@@ -93,3 +93,37 @@ def test_setup_cfg_change_that_only_mentions_pytest_is_kept(tmp_path):
     toml = _git_diff(tmp_path / "b", {"pyproject.toml": b"[tool.black]\nline-length = 88\n"},
                      {"pyproject.toml": b"[tool.black]\nline-length = 88\n[tool.pytest.ini_options]\naddopts = '-p x'\n"})
     assert check_model_patch(toml).reverted == ("pyproject.toml",)
+
+
+def test_reverse_patch_undoes_a_patch_with_real_git(tmp_path):
+    """A change (edits, an added file, a removed one, a file without a final newline) and its reverse."""
+    import subprocess
+
+    from swebench_runner.patch import reverse_patch
+
+    def git(*args):
+        return subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True, text=True).stdout
+
+    git("init", "-q")
+    (tmp_path / "a.py").write_text("one\ntwo\nthree\nfour\nfive\n")
+    (tmp_path / "gone.txt").write_text("bye\n")
+    (tmp_path / "tail.txt").write_text("x\ny")
+    git("add", "-A")
+    git("-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "base")
+    (tmp_path / "a.py").write_text("one\n2\nthree\nfour\n5\nsix\n")
+    (tmp_path / "gone.txt").unlink()
+    (tmp_path / "new.txt").write_text("hello\n")
+    (tmp_path / "tail.txt").write_text("x\nz")
+    git("add", "-A")
+    forward = git("diff", "--cached")
+    git("-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "change")
+    after = {p.name: p.read_text() for p in tmp_path.iterdir() if p.is_file()}
+    backward = reverse_patch(forward)
+    (tmp_path / "undo.patch").write_text(backward)
+    git("apply", "--index", "undo.patch")
+    (tmp_path / "undo.patch").unlink()
+    assert git("status", "--porcelain").count("\n") == 4  # every change undone in the index
+    assert (tmp_path / "a.py").read_text() == "one\ntwo\nthree\nfour\nfive\n"
+    assert (tmp_path / "gone.txt").read_text() == "bye\n" and not (tmp_path / "new.txt").exists()
+    assert (tmp_path / "tail.txt").read_text() == "x\ny"
+    assert reverse_patch(backward) == forward and after["new.txt"] == "hello\n"
