@@ -107,15 +107,35 @@ class RepoStore:
                 build_bundled_repo(src, path)
             elif not path.exists():
                 log.info("cloning %s from %s", repo, self.url(repo))
-                _git("clone", "-q", "--bare", self.url(repo), str(path))
+                try:
+                    _git("clone", "-q", "--bare", self.url(repo), str(path))
+                except RepoError as exc:
+                    self._shallow(path, repo, commits, exc)
             else:
-                _git("fetch", "-q", "--tags", self.url(repo), "+refs/heads/*:refs/heads/*", cwd=path)
+                try:
+                    _git("fetch", "-q", "--tags", self.url(repo), "+refs/heads/*:refs/heads/*", cwd=path)
+                except RepoError as exc:
+                    self._shallow(path, repo, [c for c in commits if not self._has(path, c)], exc)
             _git("config", "uploadpack.allowAnySHA1InWant", "true", cwd=path)
             missing = [c for c in commits if not self._has(path, c)]
             if missing:
                 raise RepoError(f"{repo}: commit(s) {', '.join(missing)} not found at {self.url(repo)}"
                                 + (" (bundled sources)" if src is not None else ""))
         return path
+
+    def _shallow(self, path: Path, repo: str, commits: tuple[str, ...] | list[str], why: RepoError) -> None:
+        """A source whose history has objects missing (a partial mirror) cannot be cloned whole, but
+        still serves the commits it holds whole: fetch just those, depth 1. An instance checkout needs
+        no more; what reads history (``scm_version``) says so when it runs."""
+        if not commits:
+            raise why
+        log.warning("%s: %s; fetching only commit(s) %s", repo, str(why).splitlines()[0][:200], ", ".join(commits))
+        if not path.exists():
+            _git("init", "-q", "--bare", str(path))
+        full = [c for c in commits if len(c) == 40]
+        if len(full) != len(commits):  # an abbreviated sha cannot be asked for by name
+            raise why
+        _git("fetch", "-q", "--depth=1", "--no-tags", self.url(repo), *full, cwd=path)
 
     def read_file(self, repo: str, commit: str, path: str) -> str | None:
         """A file's text at ``commit``, or None if it does not exist there."""
