@@ -52,7 +52,13 @@ def parsed(name: str, instance_id: str | None = "") -> dict[str, S]:
 def test_every_multilingual_parser_name_is_registered():
     get_parser("pytest")  # loads every module
     assert MULTILINGUAL_PARSERS <= set(REGISTRY)
-    assert {n for n in REGISTRY if n.startswith("parse_log_")} == MULTILINGUAL_PARSERS
+    assert {n for n in REGISTRY if n.startswith("parse_log_")} == MULTILINGUAL_PARSERS | MULTIMODAL_PARSERS
+
+
+# the Multimodal task folders' parser names (tests/parsers/test_multimodal.py tests them)
+MULTIMODAL_PARSERS = {f"parse_log_{n}" for n in (
+    "calypso", "chart_js", "p5js", "marked", "react_pdf", "carbon", "openlayers", "lighthouse", "bpmn_js",
+    "highlightjs", "prismjs", "next", "grommet", "eslint", "quarto_cli")}
 
 
 def test_families_exit_codes_and_instance_use():

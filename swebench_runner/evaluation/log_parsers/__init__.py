@@ -92,7 +92,7 @@ def get_parser(name: str) -> LogParser:
 
 def _load_all() -> None:
     # The modules register themselves; c, go, java, javascript, php, ruby and rust are SWE-bench Multilingual's.
-    from . import c, django, doctest, go, java, javascript, php, pytest, repos, ruby, rust, sympy, unittest  # noqa: F401
+    from . import c, django, doctest, go, java, javascript, multimodal, php, pytest, repos, ruby, rust, sympy, unittest  # noqa: F401
 
 
 def lines(log: str) -> Iterator[str]:
