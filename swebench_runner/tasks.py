@@ -19,7 +19,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from . import official
-from .evaluation.eval_script import AUTO, Layout
+from .evaluation.eval_script import AUTO, OURS, Layout
 from .images import content_hash
 from .spec import VersionSpec, spec_for
 from .types import Instance, InstanceResult, Prediction
@@ -61,12 +61,14 @@ def resolve_task(instance: Instance, image_source: str = "build", image_namespac
     base = {"instance": instance, "spec": spec, "spec_hash": spec_hash(spec),
             "parser": official.parser_name(instance, spec.log_parser),
             "eval_type": instance.eval_type or spec.eval_type}
+    if instance.eval_script is not None:  # the row's script activates what it needs itself
+        layout = Layout(row_script=instance.eval_script)
+    else:
+        layout = {"swebench": official.layout(instance), "auto": AUTO}.get(image_source, OURS)
     if image_source in ("swebench", "auto"):
-        layout = official.layout(instance) if image_source == "swebench" else AUTO
         return Task(**base, image_source=image_source, official_image=official.image_name(instance, image_namespace),
-                    layout=Layout(activate=layout.activate if instance.eval_script is None else "",
-                                  row_script=instance.eval_script))
-    return Task(**base, image_source="build", official_image=None, layout=Layout(row_script=instance.eval_script))
+                    layout=layout)
+    return Task(**base, image_source="build", official_image=None, layout=layout)
 
 
 def is_done(prev: InstanceResult | None, pred: Prediction, task_hash: str) -> bool:
