@@ -78,14 +78,32 @@ eval "$1"
 #                                    "<nonce> <exit> <stdout bytes> <stderr bytes>", stdout, stderr
 #   read <bytes>                   + a path: "<nonce> <0|2 missing|21 a directory> <bytes>" and the file
 #   write <mode> <pathbytes> <bytes> + the path and the content: "<nonce> <exit> 0"
-#   reap                           SIGKILL every process but init, the container's main process (the
-#                                    oldest child of init) and this loop: "<nonce> 0 <how many>". Only
-#                                    builtins, so it works in a container at its pids cap.
+#   reap                           SIGSTOP, then SIGKILL, every process but init, the container's main
+#                                    process (the oldest child of init) and this loop, and wait until they
+#                                    are gone: "<nonce> 0 <how many>". Only builtins, so it works in a
+#                                    container at its pids cap.
 # and every reply ends with "\n<nonce> end\n", a line the command cannot know to forge.
 LOOP = r"""
 export LC_ALL=C
 __w=$1 __d=%(state)s
 mkdir -p "$__d"
+__scan() {  # __live: every process but init, the main process and this loop; __run: those not stopped
+  local __i __f __p __st __s __pp __main= __ps=() __states=()
+  __live=() __run=()
+  for __f in /proc/[0-9]*/stat; do
+    __p=${__f#/proc/} __p=${__p%%%%/stat}
+    { [ "$__p" = 1 ] || [ "$__p" = "$$" ]; } && continue
+    IFS= read -r __st <"$__f" 2>/dev/null || continue
+    __st=${__st##*) } __s=${__st%%%% *} __pp=${__st#* } __pp=${__pp%%%% *}
+    if [ "$__pp" = 1 ] && { [ -z "$__main" ] || [ "$__p" -lt "$__main" ]; }; then __main=$__p; fi
+    __ps+=("$__p") __states+=("$__s")
+  done
+  for __i in "${!__ps[@]}"; do
+    [ "${__ps[$__i]}" = "$__main" ] && continue
+    __live+=("${__ps[$__i]}")
+    case ${__states[$__i]} in T|t|Z|X) ;; *) __run+=("${__ps[$__i]}") ;; esac
+  done
+}
 while IFS=' ' read -r __n __op __x __y __z; do
   case $__op in
   sh)
@@ -124,22 +142,20 @@ while IFS=' ' read -r __n __op __x __y __z; do
     head -c "$__z" >"$__p.swerun-tmp" && chmod "$__x" "$__p.swerun-tmp" && mv -f -- "$__p.swerun-tmp" "$__p"
     printf '%%s %%s 0\n' "$__n" "$?" ;;
   reap)
+    # A fork bomb refills every pid a kill frees, so processes are first stopped (a stopped process
+    # forks no more; a child forked before its parent stopped is found by the next scan), then killed,
+    # then waited for until init has reaped them and their pids are free again.
     __all=0
-    for __round in 1 2 3 4 5 6 7 8; do
-      __main= __pids=()
-      for __f in /proc/[0-9]*/stat; do
-        __p=${__f#/proc/} __p=${__p%%/stat}
-        { [ "$__p" = 1 ] || [ "$__p" = "$$" ]; } && continue
-        IFS= read -r __st <"$__f" 2>/dev/null || continue
-        __st=${__st##*) } __st=${__st#* } __st=${__st%%%% *}
-        if [ "$__st" = 1 ] && { [ -z "$__main" ] || [ "$__p" -lt "$__main" ]; }; then __main=$__p; fi
-        __pids+=("$__p")
-      done
-      __left=()
-      for __p in "${__pids[@]}"; do [ "$__p" = "$__main" ] || __left+=("$__p"); done
-      [ "${#__left[@]}" -eq 0 ] && break
-      kill -9 "${__left[@]}" 2>/dev/null
-      __all=$((__all + ${#__left[@]}))
+    for ((__r = 0; __r < 400; __r++)); do
+      __scan
+      [ "${#__run[@]}" -eq 0 ] && break
+      kill -STOP "${__run[@]}" 2>/dev/null
+    done
+    for ((__r = 0; __r < 400; __r++)); do
+      __scan
+      [ "${#__live[@]}" -eq 0 ] && break
+      [ "$__all" = 0 ] && __all=${#__live[@]}
+      kill -9 "${__live[@]}" 2>/dev/null
     done
     printf '%%s 0 %%s\n' "$__n" "$__all" ;;
   esac
